@@ -1,0 +1,229 @@
+//! A framed record and the lazy iteration over its tokens.
+
+use std::cell::Cell;
+
+use crate::cursor::Cursor;
+use crate::error::{Error, ErrorKind};
+use crate::ids::TokenId;
+use crate::token::{Header, HeaderKind, Token, TRAILER_MAGIC, TRAILER_SIZE};
+
+/// What a record (a unit of the trail) starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// An ordinary record: header, tokens, trailer.
+    Header(HeaderKind),
+    /// A standalone `file` token between records (written at the start and end of trail files).
+    File,
+}
+
+/// One record of a trail, borrowed from the input. Tokens are decoded lazily by [`Record::tokens`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Record<'a> {
+    offset: u64,
+    bytes: &'a [u8],
+}
+
+impl<'a> Record<'a> {
+    /// Wraps bytes that framing has cut out (`bytes[0]` is a header or file token id).
+    pub fn new(offset: u64, bytes: &'a [u8]) -> Record<'a> {
+        Record { offset, bytes }
+    }
+
+    /// Offset of the record's first byte in the input.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The record's raw bytes, header to trailer.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    pub fn kind(&self) -> RecordKind {
+        match self.bytes.first().copied().and_then(HeaderKind::from_id) {
+            Some(k) => RecordKind::Header(k),
+            None => RecordKind::File,
+        }
+    }
+
+    /// Decodes the header (the first token) of an ordinary record.
+    pub fn header(&self) -> Result<Header, Error> {
+        match self.kind() {
+            RecordKind::Header(kind) => {
+                let mut c = Cursor::new(self.bytes, self.offset);
+                c.u8("header id")?;
+                Header::decode(&mut c, kind)
+            }
+            RecordKind::File => Err(Error::new(
+                self.offset,
+                ErrorKind::NotARecord { id: TokenId::FILE.0 },
+            )),
+        }
+    }
+
+    /// The tokens of the record, decoded one by one. Iteration stops after the first error.
+    /// The trailer is checked: a bad magic, a count that disagrees with the header, a missing
+    /// trailer or bytes after it are reported as errors after the tokens before them.
+    pub fn tokens(&self) -> Tokens<'a> {
+        Tokens {
+            c: Cursor::new(self.bytes, self.offset),
+            ctx: Ctx::new(self.bytes, self.offset),
+            header_size: None,
+            is_file: self.kind() == RecordKind::File,
+            saw_trailer: false,
+            pending: None,
+            done: false,
+        }
+    }
+}
+
+/// Decoding context shared by the tokens of one record.
+pub(crate) struct Ctx<'a> {
+    pub(crate) buf: &'a [u8],
+    pub(crate) base: u64,
+    /// Where an unknown token stops: the trailer's position when the record ends in one.
+    pub(crate) unknown_end: usize,
+    /// Whether the record's last 7 bytes look like a trailer.
+    pub(crate) trailer_shaped: bool,
+    /// Work left for validating string-list readings (bytes of tokens decoded), so that a
+    /// hostile record cannot make the search slow.
+    pub(crate) budget: Cell<usize>,
+    /// Set once the rest of the record after a string list has been proven well formed.
+    pub(crate) validated: Cell<bool>,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(buf: &'a [u8], base: u64) -> Ctx<'a> {
+        let t = buf.len().checked_sub(TRAILER_SIZE);
+        let trailer_shaped = t.is_some_and(|t| {
+            buf[t] == TokenId::TRAILER.0 && buf[t + 1..t + 3] == TRAILER_MAGIC.to_be_bytes()
+        });
+        let unknown_end = match t {
+            Some(t) if buf[t] == TokenId::TRAILER.0 => t,
+            _ => buf.len(),
+        };
+        Ctx {
+            buf,
+            base,
+            unknown_end,
+            trailer_shaped,
+            budget: Cell::new(buf.len().saturating_mul(64).saturating_add(1 << 16)),
+            validated: Cell::new(false),
+        }
+    }
+}
+
+/// Most nested string-list readings tried inside one another.
+const MAX_DEPTH: u32 = 8;
+
+/// Whether the bytes of the record from `pos` on decode as known tokens, ending exactly at the
+/// record's end (with its trailer, when the record ends in something trailer-shaped).
+pub(crate) fn chain_is_clean(ctx: &Ctx<'_>, pos: usize, depth: u32) -> bool {
+    if depth > MAX_DEPTH || pos > ctx.buf.len() {
+        return false;
+    }
+    let mut c = Cursor::new(ctx.buf, ctx.base);
+    if c.bytes(pos, "skip").is_err() {
+        return false;
+    }
+    loop {
+        if c.remaining() == 0 {
+            return !ctx.trailer_shaped;
+        }
+        let before = c.pos();
+        match Token::decode(&mut c, ctx, depth) {
+            Ok(Token::Trailer(_)) => return c.remaining() == 0,
+            Ok(Token::Unknown { .. } | Token::Header(_) | Token::File(_)) | Err(_) => return false,
+            Ok(_) => {
+                let used = c.pos() - before;
+                let left = ctx.budget.get();
+                if used > left {
+                    ctx.budget.set(0);
+                    return false;
+                }
+                ctx.budget.set(left - used);
+            }
+        }
+    }
+}
+
+/// Iterator over the tokens of a [`Record`].
+pub struct Tokens<'a> {
+    c: Cursor<'a>,
+    ctx: Ctx<'a>,
+    header_size: Option<u32>,
+    is_file: bool,
+    saw_trailer: bool,
+    pending: Option<Error>,
+    done: bool,
+}
+
+impl<'a> Tokens<'a> {
+    /// Offset (in the input) of the next token to be decoded.
+    pub fn offset(&self) -> u64 {
+        self.c.offset()
+    }
+
+    fn fail(&mut self, e: Error) -> Option<Result<Token<'a>, Error>> {
+        self.done = true;
+        Some(Err(e))
+    }
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = Result<Token<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(e) = self.pending.take() {
+            return self.fail(e);
+        }
+        if self.done {
+            return None;
+        }
+        if self.c.remaining() == 0 {
+            self.done = true;
+            if self.is_file || self.saw_trailer {
+                return None;
+            }
+            return Some(Err(self.c.error(ErrorKind::MissingTrailer)));
+        }
+        if self.saw_trailer {
+            let remaining = self.c.remaining() as u64;
+            return self.fail(self.c.error(ErrorKind::TrailerNotAtEnd { remaining }));
+        }
+        let at = self.c.offset();
+        let tok = match Token::decode(&mut self.c, &self.ctx, 0) {
+            Ok(t) => t,
+            Err(e) => return self.fail(e),
+        };
+        match &tok {
+            Token::Header(h) if self.header_size.is_none() => self.header_size = Some(h.size),
+            Token::Trailer(t) => {
+                self.saw_trailer = true;
+                if self.c.remaining() == 0 {
+                    let size = self.header_size.unwrap_or(self.ctx.buf.len() as u32);
+                    if let Err(e) = t.check(size, at) {
+                        self.pending = Some(e);
+                    }
+                }
+            }
+            Token::ExecArgs(_) | Token::ExecEnv(_) | Token::Krb5Principal(_) | Token::CertHash(_) => {
+                // The rest of the record was checked while reading the list: no need again.
+                self.ctx.validated.set(true);
+            }
+            _ => {}
+        }
+        Some(Ok(tok))
+    }
+}
+
+impl std::iter::FusedIterator for Tokens<'_> {}

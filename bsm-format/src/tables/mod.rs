@@ -1,0 +1,230 @@
+//! Reference tables: BSM errnos, socket types, protocol families, audit events and classes.
+//!
+//! Facts from the OpenBSM and Apple xnu sources (BSD licence). Event and class tables use the
+//! text formats of `/etc/security/audit_event` and `audit_class`, so that one parser reads both
+//! the embedded tables and a machine's own files.
+
+mod generated;
+
+use std::sync::OnceLock;
+
+/// A BSM errno's name and BSD description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrnoInfo {
+    pub number: u8,
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+/// Looks up a BSM errno.
+pub fn errno(n: u8) -> Option<ErrnoInfo> {
+    generated::ERRNO
+        .iter()
+        .find(|e| e.0 == n)
+        .map(|&(number, name, description)| ErrnoInfo {
+            number,
+            name,
+            description,
+        })
+}
+
+/// The name of a BSM socket type (`SOCK_STREAM` is 2 in BSM).
+pub fn socket_type_name(n: u16) -> Option<&'static str> {
+    generated::SOCKET_TYPES
+        .iter()
+        .find(|e| e.0 == n)
+        .map(|e| e.1)
+}
+
+/// The name of a BSM protocol family (`PF_INET6` is 26 in BSM).
+pub fn domain_name(n: u16) -> Option<&'static str> {
+    generated::DOMAINS.iter().find(|e| e.0 == n).map(|e| e.1)
+}
+
+/// Which system's event numbering to use. They differ on 43201-43218 and 44901-44904.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flavor {
+    /// OpenBSM as FreeBSD ships it.
+    FreeBsd,
+    /// Apple's table plus the numbers in xnu's audit_kevents.h.
+    MacOs,
+}
+
+/// One line of an audit_event table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventInfo {
+    pub number: u16,
+    /// Short name, e.g. `AUE_OPEN_R`.
+    pub name: String,
+    /// Description, e.g. `open(2) - read`.
+    pub description: String,
+    /// Class names, comma-separated, e.g. `fr`.
+    pub classes: String,
+}
+
+/// An audit_event table. When a number is listed twice the first line wins (as in praudit).
+#[derive(Debug, Clone, Default)]
+pub struct EventTable {
+    /// Sorted by number, one entry per number.
+    by_number: Vec<EventInfo>,
+}
+
+impl EventTable {
+    /// Parses `number:name:description:classes` lines; `#` comments and malformed lines are skipped.
+    pub fn parse(text: &str) -> EventTable {
+        let mut seen = std::collections::HashSet::new();
+        let mut by_number = Vec::new();
+        for line in text.lines() {
+            let line = line.trim_end_matches('\r');
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut f = line.splitn(4, ':');
+            let (Some(num), Some(name), Some(desc)) = (f.next(), f.next(), f.next()) else {
+                continue;
+            };
+            let Ok(number) = num.trim().parse::<u16>() else {
+                continue;
+            };
+            if !seen.insert(number) {
+                continue;
+            }
+            by_number.push(EventInfo {
+                number,
+                name: name.to_string(),
+                description: desc.to_string(),
+                classes: f.next().unwrap_or("").to_string(),
+            });
+        }
+        by_number.sort_by_key(|e| e.number);
+        EventTable { by_number }
+    }
+
+    /// The table embedded for a flavour.
+    pub fn embedded(flavor: Flavor) -> &'static EventTable {
+        static FREEBSD: OnceLock<EventTable> = OnceLock::new();
+        static MACOS: OnceLock<EventTable> = OnceLock::new();
+        match flavor {
+            Flavor::FreeBsd => FREEBSD
+                .get_or_init(|| EventTable::parse(include_str!("audit_event_openbsm.txt"))),
+            Flavor::MacOs => {
+                MACOS.get_or_init(|| EventTable::parse(include_str!("audit_event_macos.txt")))
+            }
+        }
+    }
+
+    pub fn get(&self, number: u16) -> Option<&EventInfo> {
+        self.by_number
+            .binary_search_by_key(&number, |e| e.number)
+            .ok()
+            .map(|i| &self.by_number[i])
+    }
+
+    /// Finds an event by its short name (`AUE_EXECVE`), case-insensitively.
+    pub fn by_name(&self, name: &str) -> Option<&EventInfo> {
+        self.by_number
+            .iter()
+            .find(|e| e.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &EventInfo> {
+        self.by_number.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_number.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_number.is_empty()
+    }
+}
+
+/// One line of an audit_class table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassInfo {
+    pub mask: u32,
+    pub name: String,
+    pub description: String,
+}
+
+/// An audit_class table.
+#[derive(Debug, Clone, Default)]
+pub struct ClassTable {
+    pub classes: Vec<ClassInfo>,
+}
+
+impl ClassTable {
+    /// Parses `mask:name:description` lines.
+    pub fn parse(text: &str) -> ClassTable {
+        let classes = text
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| {
+                let mut f = l.trim_end_matches('\r').splitn(3, ':');
+                let mask = f.next()?.trim();
+                let mask = u32::from_str_radix(mask.strip_prefix("0x").unwrap_or(mask), 16).ok()?;
+                Some(ClassInfo {
+                    mask,
+                    name: f.next()?.to_string(),
+                    description: f.next().unwrap_or("").to_string(),
+                })
+            })
+            .collect();
+        ClassTable { classes }
+    }
+
+    pub fn embedded() -> &'static ClassTable {
+        static T: OnceLock<ClassTable> = OnceLock::new();
+        T.get_or_init(|| ClassTable::parse(include_str!("audit_class.txt")))
+    }
+
+    pub fn by_name(&self, name: &str) -> Option<&ClassInfo> {
+        self.classes.iter().find(|c| c.name == name)
+    }
+
+    /// The mask of a comma-separated list of class names (unknown names are ignored).
+    pub fn mask_of(&self, names: &str) -> u32 {
+        names
+            .split(',')
+            .filter_map(|n| self.by_name(n.trim()))
+            .fold(0, |m, c| m | c.mask)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_table_has_bsd_texts() {
+        assert_eq!(errno(2).unwrap().name, "ENOENT");
+        assert_eq!(errno(145).unwrap().description, "Operation timed out");
+        assert_eq!(socket_type_name(2), Some("SOCK_STREAM"));
+        assert_eq!(domain_name(26), Some("PF_INET6"));
+    }
+
+    #[test]
+    fn embedded_flavours_differ_where_documented() {
+        let f = EventTable::embedded(Flavor::FreeBsd);
+        let m = EventTable::embedded(Flavor::MacOs);
+        assert_eq!(f.get(43201).unwrap().name, "AUE_WAIT6");
+        assert_eq!(m.get(43201).unwrap().name, "AUE_GETATTRLISTBULK");
+        assert_eq!(f.get(23).unwrap().description, "execve(2)");
+        assert_eq!(f.by_name("aue_execve").unwrap().number, 23);
+    }
+
+    #[test]
+    fn first_line_wins_for_duplicate_numbers() {
+        let t = EventTable::parse("7:AUE_A:first:pc\n7:AUE_B:second:pc\nbad line\n");
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.get(7).unwrap().name, "AUE_A");
+    }
+
+    #[test]
+    fn class_masks() {
+        let c = ClassTable::embedded();
+        assert_eq!(c.by_name("fr").unwrap().mask, 1);
+        assert_eq!(c.mask_of("fr,fw"), 3);
+    }
+}

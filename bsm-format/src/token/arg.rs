@@ -1,0 +1,78 @@
+//! Argument tokens: arg32 (0x2d), arg64 (0x71) and arg_uuid (0x84).
+
+use serde::Serialize;
+
+use crate::cursor::Cursor;
+use crate::error::Error;
+use crate::token::process::Width;
+use crate::types::Text;
+use crate::wire;
+
+/// A system-call argument: its position, value and a short description ("fd", "flags", ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Arg<'a> {
+    pub width: Width,
+    /// Argument position; 0 is used for results such as "child PID".
+    pub argno: u8,
+    pub value: u64,
+    pub text: Text<'a>,
+}
+
+impl<'a> Arg<'a> {
+    pub(crate) fn decode(c: &mut Cursor<'a>, width: Width) -> Result<Arg<'a>, Error> {
+        let argno = c.u8("arg.argno")?;
+        let value = match width {
+            Width::W32 => c.u32("arg.value")? as u64,
+            Width::W64 => c.u64("arg.value")?,
+        };
+        let text = Text(c.counted("arg.text")?);
+        Ok(Arg {
+            width,
+            argno,
+            value,
+            text,
+        })
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        match self.width {
+            Width::W32 => {
+                wire::u8(out, 0x2d);
+                wire::u8(out, self.argno);
+                wire::u32(out, self.value as u32);
+            }
+            Width::W64 => {
+                wire::u8(out, 0x71);
+                wire::u8(out, self.argno);
+                wire::u64(out, self.value);
+            }
+        }
+        wire::counted(out, self.text.raw());
+    }
+}
+
+/// OpenBSM's arg_uuid token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ArgUuid<'a> {
+    pub argno: u8,
+    #[serde(serialize_with = "crate::types::serialize_uuid")]
+    pub uuid: [u8; 16],
+    pub text: Text<'a>,
+}
+
+impl<'a> ArgUuid<'a> {
+    pub(crate) fn decode(c: &mut Cursor<'a>) -> Result<ArgUuid<'a>, Error> {
+        Ok(ArgUuid {
+            argno: c.u8("arg_uuid.argno")?,
+            uuid: c.array("arg_uuid.uuid")?,
+            text: Text(c.counted("arg_uuid.text")?),
+        })
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        wire::u8(out, 0x84);
+        wire::u8(out, self.argno);
+        out.extend_from_slice(&self.uuid);
+        wire::counted(out, self.text.raw());
+    }
+}

@@ -1,0 +1,227 @@
+//! Header (0x14, 0x15, 0x74, 0x79), trailer (0x13) and file (0x11) tokens: the framing tokens.
+
+use serde::Serialize;
+
+use crate::cursor::Cursor;
+use crate::error::{Error, ErrorKind};
+use crate::ids::TokenId;
+use crate::types::{Address, EventType, Modifier, Text, Time};
+use crate::wire;
+
+/// The magic number of every trailer token.
+pub const TRAILER_MAGIC: u16 = 0xb105;
+/// Size of a trailer token.
+pub const TRAILER_SIZE: usize = 7;
+
+/// Which of the four header tokens starts a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeaderKind {
+    Header32,
+    Header32Ex,
+    Header64,
+    Header64Ex,
+}
+
+impl HeaderKind {
+    pub fn from_id(id: u8) -> Option<HeaderKind> {
+        match id {
+            0x14 => Some(HeaderKind::Header32),
+            0x15 => Some(HeaderKind::Header32Ex),
+            0x74 => Some(HeaderKind::Header64),
+            0x79 => Some(HeaderKind::Header64Ex),
+            _ => None,
+        }
+    }
+
+    pub fn id(self) -> TokenId {
+        match self {
+            HeaderKind::Header32 => TokenId::HEADER32,
+            HeaderKind::Header32Ex => TokenId::HEADER32_EX,
+            HeaderKind::Header64 => TokenId::HEADER64,
+            HeaderKind::Header64Ex => TokenId::HEADER64_EX,
+        }
+    }
+
+    pub fn is_ex(self) -> bool {
+        matches!(self, HeaderKind::Header32Ex | HeaderKind::Header64Ex)
+    }
+
+    pub fn is_64(self) -> bool {
+        matches!(self, HeaderKind::Header64 | HeaderKind::Header64Ex)
+    }
+
+    /// The smallest possible header of this kind (the _ex ones with an IPv4 address).
+    pub fn min_size(self) -> u32 {
+        match self {
+            HeaderKind::Header32 => 18,
+            HeaderKind::Header32Ex => 26,
+            HeaderKind::Header64 => 26,
+            HeaderKind::Header64Ex => 34,
+        }
+    }
+}
+
+/// The host address of a header_ex token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+pub enum HostAddress {
+    Ip(Address),
+    /// An address type other than 4 or 16: no address bytes follow (as libbsm reads it).
+    Invalid(u32),
+}
+
+/// A record header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Header {
+    pub kind: HeaderKind,
+    /// Byte count of the whole record, as written.
+    pub size: u32,
+    pub version: u8,
+    pub event: EventType,
+    pub modifier: Modifier,
+    /// The audit host's address (header_ex kinds only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostAddress>,
+    pub time: Time,
+}
+
+impl Header {
+    pub(crate) fn decode(c: &mut Cursor<'_>, kind: HeaderKind) -> Result<Header, Error> {
+        let size = c.u32("header.size")?;
+        let version = c.u8("header.version")?;
+        let event = EventType(c.u16("header.event")?);
+        let modifier = Modifier::from_bits_retain(c.u16("header.modifier")?);
+        let host = if kind.is_ex() {
+            let ty = c.u32("header.address_type")?;
+            Some(match ty {
+                4 => HostAddress::Ip(Address::V4(c.array("header.address")?)),
+                16 => HostAddress::Ip(Address::V6(c.array("header.address")?)),
+                other => HostAddress::Invalid(other),
+            })
+        } else {
+            None
+        };
+        let time = if kind.is_64() {
+            Time::new(c.u64("header.seconds")?, c.u64("header.msec")?)
+        } else {
+            Time::new(
+                c.u32("header.seconds")? as u64,
+                c.u32("header.msec")? as u64,
+            )
+        };
+        Ok(Header {
+            kind,
+            size,
+            version,
+            event,
+            modifier,
+            host,
+            time,
+        })
+    }
+
+    /// The encoded length of this header token.
+    pub fn encoded_len(&self) -> usize {
+        let addr = match self.host {
+            Some(HostAddress::Ip(a)) => 4 + a.bytes().len(),
+            Some(HostAddress::Invalid(_)) => 4,
+            None => 0,
+        };
+        10 + addr + if self.kind.is_64() { 16 } else { 8 }
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        wire::u8(out, self.kind.id().0);
+        wire::u32(out, self.size);
+        wire::u8(out, self.version);
+        wire::u16(out, self.event.0);
+        wire::u16(out, self.modifier.bits());
+        if self.kind.is_ex() {
+            match self.host {
+                Some(HostAddress::Ip(a)) => {
+                    wire::u32(out, a.type_code());
+                    out.extend_from_slice(a.bytes());
+                }
+                Some(HostAddress::Invalid(t)) => wire::u32(out, t),
+                None => wire::u32(out, 0),
+            }
+        }
+        if self.kind.is_64() {
+            wire::u64(out, self.time.sec);
+            wire::u64(out, self.time.msec);
+        } else {
+            wire::u32(out, self.time.sec as u32);
+            wire::u32(out, self.time.msec as u32);
+        }
+    }
+}
+
+/// The trailer closing every record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Trailer {
+    pub magic: u16,
+    /// Byte count of the whole record, repeated from the header.
+    pub size: u32,
+}
+
+impl Trailer {
+    pub(crate) fn decode(c: &mut Cursor<'_>) -> Result<Trailer, Error> {
+        Ok(Trailer {
+            magic: c.u16("trailer.magic")?,
+            size: c.u32("trailer.size")?,
+        })
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        wire::u8(out, TokenId::TRAILER.0);
+        wire::u16(out, self.magic);
+        wire::u32(out, self.size);
+    }
+
+    /// Checks the magic number and the byte count against the header's.
+    pub fn check(&self, header_size: u32, offset: u64) -> Result<(), Error> {
+        if self.magic != TRAILER_MAGIC {
+            return Err(Error::new(
+                offset + 1,
+                ErrorKind::BadTrailerMagic { magic: self.magic },
+            ));
+        }
+        if self.size != header_size {
+            return Err(Error::new(
+                offset + 3,
+                ErrorKind::TrailerMismatch {
+                    header: header_size,
+                    trailer: self.size,
+                },
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A `file` token: written between records, naming the previous or next trail file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct File<'a> {
+    pub time: Time,
+    pub name: Text<'a>,
+}
+
+impl<'a> File<'a> {
+    pub(crate) fn decode(c: &mut Cursor<'a>) -> Result<File<'a>, Error> {
+        let sec = c.u32("file.seconds")?;
+        let msec = c.u32("file.msec")?;
+        let name = Text(c.counted("file.name")?);
+        Ok(File {
+            time: Time::new(sec as u64, msec as u64),
+            name,
+        })
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        wire::u8(out, TokenId::FILE.0);
+        wire::u32(out, self.time.sec as u32);
+        wire::u32(out, self.time.msec as u32);
+        wire::counted(out, self.name.raw());
+    }
+}

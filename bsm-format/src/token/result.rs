@@ -1,0 +1,97 @@
+//! Return (0x27, 0x72), return_uuid (0x85) and exit (0x52) tokens.
+
+use serde::Serialize;
+
+use crate::cursor::Cursor;
+use crate::error::Error;
+use crate::token::process::Width;
+use crate::types::{BsmErrno, Text};
+use crate::wire;
+
+/// The outcome of the audited call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Return {
+    pub width: Width,
+    /// BSM errno; 0 is success.
+    pub errno: BsmErrno,
+    /// The call's return value (for a failure usually -1, i.e. all ones).
+    pub value: u64,
+}
+
+impl Return {
+    pub(crate) fn decode(c: &mut Cursor<'_>, width: Width) -> Result<Return, Error> {
+        let errno = BsmErrno(c.u8("return.errno")?);
+        let value = match width {
+            Width::W32 => c.u32("return.value")? as u64,
+            Width::W64 => c.u64("return.value")?,
+        };
+        Ok(Return {
+            width,
+            errno,
+            value,
+        })
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        match self.width {
+            Width::W32 => {
+                wire::u8(out, 0x27);
+                wire::u8(out, self.errno.0);
+                wire::u32(out, self.value as u32);
+            }
+            Width::W64 => {
+                wire::u8(out, 0x72);
+                wire::u8(out, self.errno.0);
+                wire::u64(out, self.value);
+            }
+        }
+    }
+}
+
+/// A process's exit: status then return value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Exit {
+    pub status: u32,
+    pub retval: u32,
+}
+
+impl Exit {
+    pub(crate) fn decode(c: &mut Cursor<'_>) -> Result<Exit, Error> {
+        Ok(Exit {
+            status: c.u32("exit.status")?,
+            retval: c.u32("exit.retval")?,
+        })
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        wire::u8(out, 0x52);
+        wire::u32(out, self.status);
+        wire::u32(out, self.retval);
+    }
+}
+
+/// OpenBSM's return_uuid token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReturnUuid<'a> {
+    pub status: u8,
+    #[serde(serialize_with = "crate::types::serialize_uuid")]
+    pub uuid: [u8; 16],
+    pub text: Text<'a>,
+}
+
+impl<'a> ReturnUuid<'a> {
+    pub(crate) fn decode(c: &mut Cursor<'a>) -> Result<ReturnUuid<'a>, Error> {
+        Ok(ReturnUuid {
+            status: c.u8("return_uuid.status")?,
+            uuid: c.array("return_uuid.uuid")?,
+            text: Text(c.counted("return_uuid.text")?),
+        })
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        wire::u8(out, 0x85);
+        wire::u8(out, self.status);
+        out.extend_from_slice(&self.uuid);
+        wire::counted(out, self.text.raw());
+    }
+}

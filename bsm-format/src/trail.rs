@@ -1,0 +1,67 @@
+//! Iterating over the records of a trail held in memory (or memory-mapped): zero-copy.
+
+use crate::error::Error;
+use crate::frame::{Action, FrameOptions, Framer};
+use crate::record::Record;
+
+/// The records of a whole trail in a byte slice. Yields `Err` for each framing problem (with its
+/// offset) and, with resync on (the default), goes on with the next good record.
+///
+/// ```
+/// let trail = bsm_format::generate::Generator::new(7).trail(10);
+/// let n = bsm_format::records(&trail)
+///     .filter(|r| matches!(r, Ok(r) if r.kind() != bsm_format::RecordKind::File))
+///     .count();
+/// assert_eq!(n, 10);
+/// ```
+pub struct Trail<'a> {
+    data: &'a [u8],
+    pos: usize,
+    framer: Framer,
+}
+
+/// Iterates over the records of `data`, resyncing after garbage.
+pub fn records(data: &[u8]) -> Trail<'_> {
+    Trail::new(data, FrameOptions::default())
+}
+
+impl<'a> Trail<'a> {
+    pub fn new(data: &'a [u8], opts: FrameOptions) -> Trail<'a> {
+        Trail {
+            data,
+            pos: 0,
+            framer: Framer::new(opts),
+        }
+    }
+
+    /// Offset of the next byte to be framed.
+    pub fn offset(&self) -> u64 {
+        self.pos as u64
+    }
+}
+
+impl<'a> Iterator for Trail<'a> {
+    type Item = Result<Record<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let window = &self.data[self.pos..];
+            match self.framer.step(window, self.pos as u64, true) {
+                Action::Record { len, consume } => {
+                    let rec = Record::new(self.pos as u64, &window[..len]);
+                    self.pos += consume;
+                    return Some(Ok(rec));
+                }
+                Action::Error { error, consume } => {
+                    self.pos += consume;
+                    return Some(Err(error));
+                }
+                Action::Skip(n) => self.pos += n,
+                // Never asked at the end of input; treat defensively as the end.
+                Action::NeedMore | Action::End => return None,
+            }
+        }
+    }
+}
+
+impl std::iter::FusedIterator for Trail<'_> {}
