@@ -83,3 +83,76 @@ pub fn ids_from_praudit_r(text: &[u8]) -> Vec<Vec<u8>> {
     }
     records
 }
+
+/// What decoding a trail gave, in a form that tests compare: each unit with its offset, token
+/// ids and the first error inside it, and each framing error with its offset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unit {
+    Record {
+        offset: u64,
+        ids: Vec<u8>,
+        error: Option<String>,
+    },
+    Error(String),
+}
+
+fn unit_of(rec: bsm_format::Record<'_>) -> Unit {
+    let mut ids = Vec::new();
+    let mut error = None;
+    for t in rec.tokens() {
+        match t {
+            Ok(t) => ids.push(t.id().0),
+            Err(e) => error = Some(e.to_string()),
+        }
+    }
+    Unit::Record {
+        offset: rec.offset(),
+        ids,
+        error,
+    }
+}
+
+/// Decodes a whole trail through the slice iterator.
+pub fn decode_slice(data: &[u8]) -> Vec<Unit> {
+    bsm_format::records(data)
+        .map(|r| match r {
+            Ok(r) => unit_of(r),
+            Err(e) => Unit::Error(e.to_string()),
+        })
+        .collect()
+}
+
+/// A reader that returns at most `n` bytes per read, whatever it is asked for.
+pub struct Trickle<'a> {
+    pub data: &'a [u8],
+    pub n: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.n.min(buf.len()).min(self.data.len());
+        buf[..k].copy_from_slice(&self.data[..k]);
+        self.data = &self.data[k..];
+        Ok(k)
+    }
+}
+
+/// Decodes a whole trail through the streaming reader with reads of at most `chunk` bytes.
+pub fn decode_reader(data: &[u8], chunk: usize) -> Vec<Unit> {
+    let mut r = bsm_format::RecordReader::with_options(
+        Trickle { data, n: chunk },
+        chunk,
+        bsm_format::FrameOptions::default(),
+    );
+    let mut v = Vec::new();
+    while let Some(x) = r.next_record() {
+        v.push(match x {
+            Ok(rec) => unit_of(rec),
+            Err(e) => Unit::Error(e.to_string()),
+        });
+    }
+    v
+}
+
+/// The buffer sizes every streaming test runs at.
+pub const CHUNKS: [usize; 5] = [1, 7, 64, 4096, 65536];

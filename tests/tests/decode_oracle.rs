@@ -107,7 +107,7 @@ fn records_praudit_cuts_short_are_errors_with_offsets() {
         ("0x7e_in_addr_ex_type_invalid_then_text", 19, "bad address type 6 in in_addr_ex.type"),
         ("0x21_data_invalid_unit7", 20, "bad data unit type 7"),
         ("0xed_unknown_identity_apple", 25, "truncated identity.signing_id"),
-        ("0xee_unknown_krb5_principal_apple", 18, "krb5_principal.count claims 16909060 strings"),
+        ("0xee_unknown_krb5_principal_apple", 19, "krb5_principal.count claims 16909060 strings"),
     ] {
         let data = std::fs::read(oracle.join("records").join(format!("{file}.bsm"))).unwrap();
         let rec = records(&data).next().unwrap().unwrap();

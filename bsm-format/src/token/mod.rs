@@ -271,6 +271,17 @@ impl<'a> Token<'a> {
     }
 }
 
+/// Decodes one token standing alone at the start of `bytes` (not inside a record). Returns the
+/// token and how many bytes it took. An unknown id takes all the bytes; a string list's count is
+/// trusted as far as its strings go.
+pub fn decode_one(bytes: &[u8]) -> Result<(Token<'_>, usize), Error> {
+    let mut ctx = Ctx::new(bytes, 0);
+    ctx.unknown_end = bytes.len();
+    let mut c = Cursor::new(bytes, 0);
+    let t = Token::decode(&mut c, &ctx, 1)?;
+    Ok((t, c.pos()))
+}
+
 /// Serializes a token as one flat object: `{"type": "<token name>", ...fields}`.
 impl Serialize for Token<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
