@@ -36,6 +36,8 @@ impl<'a> Cursor<'a> {
         Error::new(self.offset(), kind)
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn truncated(&self, what: &'static str, need: usize) -> Error {
         self.error(ErrorKind::Truncated {
             what,
@@ -55,7 +57,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], Error> {
         match self.buf.get(self.pos..self.pos + N) {
             Some(s) => {
@@ -89,7 +91,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string preceded by a u16 length (which, in BSM, counts the trailing NUL).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn counted(&mut self, what: &'static str) -> Result<&'a [u8], Error> {
         let len = self.u16(what)?;
         self.bytes(len as usize, what)
@@ -105,6 +107,39 @@ impl<'a> Cursor<'a> {
             }
             None => Err(self.error(ErrorKind::Unterminated { what })),
         }
+    }
+}
+
+/// Big-endian fields of a fixed-size block read in one bounds check.
+pub(crate) struct Fields<const N: usize> {
+    b: [u8; N],
+    i: usize,
+}
+
+impl<const N: usize> Fields<N> {
+    #[inline(always)]
+    pub(crate) fn new(b: [u8; N]) -> Self {
+        Fields { b, i: 0 }
+    }
+    #[inline(always)]
+    pub(crate) fn u8(&mut self) -> u8 {
+        self.i += 1;
+        self.b[self.i - 1]
+    }
+    #[inline(always)]
+    pub(crate) fn u16(&mut self) -> u16 {
+        self.i += 2;
+        u16::from_be_bytes([self.b[self.i - 2], self.b[self.i - 1]])
+    }
+    #[inline(always)]
+    pub(crate) fn u32(&mut self) -> u32 {
+        let i = self.i;
+        self.i += 4;
+        u32::from_be_bytes([self.b[i], self.b[i + 1], self.b[i + 2], self.b[i + 3]])
+    }
+    #[inline(always)]
+    pub(crate) fn u64(&mut self) -> u64 {
+        (self.u32() as u64) << 32 | self.u32() as u64
     }
 }
 
@@ -127,7 +162,10 @@ mod tests {
                 have: 3
             }
         );
-        assert_eq!(e.to_string(), "truncated b: need 4 bytes, have 3 at offset 102");
+        assert_eq!(
+            e.to_string(),
+            "truncated b: need 4 bytes, have 3 at offset 102"
+        );
         // A failed read consumes nothing.
         assert_eq!(c.u8("c").unwrap(), 0x56);
     }
@@ -144,6 +182,9 @@ mod tests {
     fn cstr_stops_at_nul() {
         let mut c = Cursor::new(b"ab\0cd", 0);
         assert_eq!(c.cstr("s").unwrap(), b"ab");
-        assert_eq!(c.cstr("s").unwrap_err().kind, ErrorKind::Unterminated { what: "s" });
+        assert_eq!(
+            c.cstr("s").unwrap_err().kind,
+            ErrorKind::Unterminated { what: "s" }
+        );
     }
 }

@@ -74,10 +74,16 @@ impl fmt::Display for ErrorKind {
                 "garbage: byte {byte:#04x} cannot start a record ({skipped} bytes skipped)"
             ),
             ErrorKind::RecordTooSmall { size, min } => {
-                write!(f, "record byte count {size} is smaller than its header ({min})")
+                write!(
+                    f,
+                    "record byte count {size} is smaller than its header ({min})"
+                )
             }
             ErrorKind::RecordTooLarge { size, max } => {
-                write!(f, "record byte count {size} exceeds the limit of {max} bytes")
+                write!(
+                    f,
+                    "record byte count {size} exceeds the limit of {max} bytes"
+                )
             }
             ErrorKind::RecordTruncated { size, have } => write!(
                 f,
@@ -99,10 +105,16 @@ impl fmt::Display for ErrorKind {
             ),
             ErrorKind::MissingTrailer => write!(f, "record has no trailer"),
             ErrorKind::TrailerNotAtEnd { remaining } => {
-                write!(f, "trailer is followed by {remaining} more bytes of its record")
+                write!(
+                    f,
+                    "trailer is followed by {remaining} more bytes of its record"
+                )
             }
             ErrorKind::Unterminated { what } => {
-                write!(f, "unterminated {what}: no NUL before the end of the record")
+                write!(
+                    f,
+                    "unterminated {what}: no NUL before the end of the record"
+                )
             }
             ErrorKind::StringCount { what, count } => write!(
                 f,

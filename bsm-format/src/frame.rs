@@ -40,9 +40,15 @@ impl Default for FrameOptions {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Action {
     /// A record of `len` bytes starts at the window's start; afterwards drop `consume` bytes.
-    Record { len: usize, consume: usize },
+    Record {
+        len: usize,
+        consume: usize,
+    },
     /// Report an error, then drop `consume` bytes.
-    Error { error: Error, consume: usize },
+    Error {
+        error: Error,
+        consume: usize,
+    },
     /// Drop `n` bytes silently (already reported).
     Skip(usize),
     /// The window is too short to decide: supply more bytes (never asked at end of input).
@@ -54,9 +60,14 @@ pub(crate) enum Action {
 enum State {
     Normal,
     /// Looking for the next confirmed record after a framing error that started at `start`.
-    Scanning { start: u64, kind: ErrorKind },
+    Scanning {
+        start: u64,
+        kind: ErrorKind,
+    },
     /// Inside a returned record that its trailer did not confirm, which ends at `end`.
-    Suspect { end: u64 },
+    Suspect {
+        end: u64,
+    },
     Done,
 }
 
@@ -94,7 +105,11 @@ impl Framer {
             State::Done => Action::End,
             State::Normal => {
                 if buf.is_empty() {
-                    return if at_eof { Action::End } else { Action::NeedMore };
+                    return if at_eof {
+                        Action::End
+                    } else {
+                        Action::NeedMore
+                    };
                 }
                 match frame(buf, at_eof, self.opts.max_record) {
                     Frame::Record { len, file } => {

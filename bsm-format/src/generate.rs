@@ -7,7 +7,9 @@
 //! over IPv4, IPv6 and UNIX sockets, failures with BSM errnos, rename, chmod, kill, and logins.
 
 use crate::encode::{with_nul, RecordBuilder};
-use crate::token::{Arg, Attr, Exit, File, Return, SockInet, SockUnix, Subject, TerminalId, Token, Width};
+use crate::token::{
+    Arg, Attr, Exit, File, Return, SockInet, SockUnix, Subject, TerminalId, Token, Width,
+};
 use crate::types::{Address, BsmErrno, EventType, Text, Time};
 
 /// Event numbers the generator uses (OpenBSM numbering; shared by macOS for these).
@@ -104,7 +106,10 @@ const PROGRAMS: &[(&str, &[&str])] = &[
     ("/usr/sbin/cron", &[]),
     ("/usr/bin/python3", &["-m", "http.server", "8000"]),
     ("/usr/bin/grep", &["-r", "TODO", "."]),
-    ("/usr/bin/tar", &["czf", "/tmp/backup.tgz", "/home/alice/My Documents"]),
+    (
+        "/usr/bin/tar",
+        &["czf", "/tmp/backup.tgz", "/home/alice/My Documents"],
+    ),
     ("/bin/echo", &["", "empty first argument"]),
 ];
 
@@ -243,16 +248,30 @@ impl Generator {
             0 => b,
             1 => b.header64(),
             2 => b.host(Address::V4([192, 0, 2, 1])),
-            _ => b.host(Address::V6([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])),
+            _ => b.host(Address::V6([
+                0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+            ])),
         }
     }
 
-    fn finish(&mut self, b: &mut RecordBuilder, p: &Proc, errno: u8, value: u32, out: &mut Vec<u8>, mut e: Emitted) {
+    fn finish(
+        &mut self,
+        b: &mut RecordBuilder,
+        p: &Proc,
+        errno: u8,
+        value: u32,
+        out: &mut Vec<u8>,
+        mut e: Emitted,
+    ) {
         b.push(&Token::Subject(self.subject(p)));
         b.push(&Token::Return(Return {
             width: Width::W32,
             errno: BsmErrno(errno),
-            value: if errno == 0 { value as u64 } else { u32::MAX as u64 },
+            value: if errno == 0 {
+                value as u64
+            } else {
+                u32::MAX as u64
+            },
         }));
         let start = out.len();
         b.finish_into(out);
@@ -330,7 +349,12 @@ impl Generator {
     }
 
     fn fork(&mut self, p: &Proc, out: &mut Vec<u8>) {
-        let event = *self.pick(&[events::FORK, events::FORK, events::VFORK, events::POSIX_SPAWN]);
+        let event = *self.pick(&[
+            events::FORK,
+            events::FORK,
+            events::VFORK,
+            events::POSIX_SPAWN,
+        ]);
         let child = self.spawn_proc(p.pid);
         let mut b = self.builder(event);
         b.push(&Token::Arg(Arg {
@@ -346,7 +370,8 @@ impl Generator {
 
     fn exec(&mut self, p: &Proc, out: &mut Vec<u8>) {
         let (prog, args) = *self.pick(PROGRAMS);
-        let mut argv: Vec<Vec<u8>> = vec![prog.rsplit('/').next().unwrap_or(prog).as_bytes().to_vec()];
+        let mut argv: Vec<Vec<u8>> =
+            vec![prog.rsplit('/').next().unwrap_or(prog).as_bytes().to_vec()];
         argv.extend(args.iter().map(|a| a.as_bytes().to_vec()));
         if self.below(50) == 0 {
             // A long command line (more than praudit's 128 shown arguments).
@@ -358,7 +383,11 @@ impl Generator {
         crate::token::StringList::encode_strings(0x3c, &argv, &mut tok);
         if self.env {
             let home = format!("HOME=/home/u{}", p.uid);
-            let env: [&[u8]; 3] = [b"PATH=/usr/bin:/bin:/usr/sbin", home.as_bytes(), b"LANG=en_US.UTF-8"];
+            let env: [&[u8]; 3] = [
+                b"PATH=/usr/bin:/bin:/usr/sbin",
+                home.as_bytes(),
+                b"LANG=en_US.UTF-8",
+            ];
             crate::token::StringList::encode_strings(0x3d, &env, &mut tok);
         }
         b.push_raw(&tok);
@@ -449,7 +478,14 @@ impl Generator {
         let mut e = Self::empty(event);
         e.path = Some(path.as_bytes().to_vec());
         let n = self.below(65536) as u32;
-        self.finish(&mut b, p, errno, if event == events::CLOSE { 0 } else { n }, out, e);
+        self.finish(
+            &mut b,
+            p,
+            errno,
+            if event == events::CLOSE { 0 } else { n },
+            out,
+            e,
+        );
     }
 
     fn network(&mut self, p: &Proc, out: &mut Vec<u8>) {
@@ -461,12 +497,20 @@ impl Generator {
             events::ACCEPT,
             events::LISTEN,
         ]);
-        let errno = if event == events::CONNECT { self.failure(5) } else { 0 };
+        let errno = if event == events::CONNECT {
+            self.failure(5)
+        } else {
+            0
+        };
         let fd = 3 + self.below(20) as u32;
         let mut b = self.builder(event);
         let mut e = Self::empty(event);
         if event == events::SOCKET {
-            for (n, text, v) in [(1u8, &b"domain\0"[..], 2u32), (2, b"type\0", 2), (3, b"protocol\0", 0)] {
+            for (n, text, v) in [
+                (1u8, &b"domain\0"[..], 2u32),
+                (2, b"type\0", 2),
+                (3, b"protocol\0", 0),
+            ] {
                 b.push(&Token::Arg(Arg {
                     width: Width::W32,
                     argno: n,
@@ -506,7 +550,11 @@ impl Generator {
                 e.socket = Some(format!("[{}]:{port}", Address::V6(a)));
             }
             _ => {
-                let path = *self.pick(&["/var/run/syslog", "/tmp/sock.d/app.sock", "/var/run/mDNSResponder"]);
+                let path = *self.pick(&[
+                    "/var/run/syslog",
+                    "/tmp/sock.d/app.sock",
+                    "/var/run/mDNSResponder",
+                ]);
                 b.push(&Token::SockUnix(SockUnix {
                     family: 1,
                     path: path.as_bytes(),
@@ -551,7 +599,11 @@ impl Generator {
 
     fn kill(&mut self, p: &Proc, out: &mut Vec<u8>) {
         let target = self.pick(&self.procs.clone()).clone();
-        let errno = if target.uid != p.uid && p.uid != 0 { 1 } else { 0 };
+        let errno = if target.uid != p.uid && p.uid != 0 {
+            1
+        } else {
+            0
+        };
         let mut b = self.builder(events::KILL);
         b.push(&Token::Arg(Arg {
             width: Width::W32,
@@ -567,7 +619,11 @@ impl Generator {
 
     fn login(&mut self, p: &Proc, out: &mut Vec<u8>) {
         let ok = self.below(4) != 0;
-        let event = if self.below(5) == 0 { events::LOGOUT } else { events::LOGIN };
+        let event = if self.below(5) == 0 {
+            events::LOGOUT
+        } else {
+            events::LOGIN
+        };
         let mut b = self.builder(event);
         let text = if ok {
             with_nul(format!("successful login u{}", p.uid))
@@ -575,7 +631,14 @@ impl Generator {
             with_nul("bad password")
         };
         b.push(&Token::Text(Text(&text)));
-        self.finish(&mut b, p, if ok { 0 } else { 1 }, 0, out, Self::empty(event));
+        self.finish(
+            &mut b,
+            p,
+            if ok { 0 } else { 1 },
+            0,
+            out,
+            Self::empty(event),
+        );
     }
 
     fn file_token(&mut self, out: &mut Vec<u8>, name: &str) {

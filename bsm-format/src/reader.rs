@@ -115,7 +115,10 @@ impl<R: Read> RecordReader<R> {
             self.buf.resize(self.end + self.chunk, 0);
         }
         loop {
-            match self.inner.read(&mut self.buf[self.end..self.end + self.chunk]) {
+            match self
+                .inner
+                .read(&mut self.buf[self.end..self.end + self.chunk])
+            {
                 Ok(0) => {
                     self.eof = true;
                     return Ok(());

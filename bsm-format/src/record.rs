@@ -65,7 +65,9 @@ impl<'a> Record<'a> {
             }
             RecordKind::File => Err(Error::new(
                 self.offset,
-                ErrorKind::NotARecord { id: TokenId::FILE.0 },
+                ErrorKind::NotARecord {
+                    id: TokenId::FILE.0,
+                },
             )),
         }
     }
@@ -216,7 +218,10 @@ impl<'a> Iterator for Tokens<'a> {
                     }
                 }
             }
-            Token::ExecArgs(_) | Token::ExecEnv(_) | Token::Krb5Principal(_) | Token::CertHash(_) => {
+            Token::ExecArgs(_)
+            | Token::ExecEnv(_)
+            | Token::Krb5Principal(_)
+            | Token::CertHash(_) => {
                 // The rest of the record was checked while reading the list: no need again.
                 self.ctx.validated.set(true);
             }

@@ -61,7 +61,13 @@ mod tests {
         assert_eq!(v[0].end, TrailEnd::CrashRecovery);
         assert_eq!(v[1].start, 20211014090822);
         assert_eq!(v[3].end, TrailEnd::NotTerminated);
-        for bad in ["current", "2023.x", "20231114221320", "20231114221320.abc", "a0231114221320.20231114221420"] {
+        for bad in [
+            "current",
+            "2023.x",
+            "20231114221320",
+            "20231114221320.abc",
+            "a0231114221320.20231114221420",
+        ] {
             assert_eq!(TrailName::parse(bad), None, "{bad}");
         }
     }

@@ -224,6 +224,28 @@ impl fmt::Display for Hex<'_> {
     }
 }
 
+/// Formats a 16-byte UUID in the canonical 8-4-4-4-12 form.
+pub struct Uuid<'a>(pub &'a [u8; 16]);
+
+impl fmt::Display for Uuid<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let u = self.0;
+        write!(
+            f,
+            "{}-{}-{}-{}-{}",
+            Hex(&u[0..4]),
+            Hex(&u[4..6]),
+            Hex(&u[6..8]),
+            Hex(&u[8..10]),
+            Hex(&u[10..16])
+        )
+    }
+}
+
+pub(crate) fn serialize_uuid<S: Serializer>(u: &[u8; 16], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&Uuid(u))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,26 +286,4 @@ mod tests {
         assert_eq!(t.to_rfc3339(), "2023-11-14T22:13:20.123+00:00");
         assert!(Time::new(u64::MAX, 0).to_utc().is_none());
     }
-}
-
-/// Formats a 16-byte UUID in the canonical 8-4-4-4-12 form.
-pub struct Uuid<'a>(pub &'a [u8; 16]);
-
-impl fmt::Display for Uuid<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let u = self.0;
-        write!(
-            f,
-            "{}-{}-{}-{}-{}",
-            Hex(&u[0..4]),
-            Hex(&u[4..6]),
-            Hex(&u[6..8]),
-            Hex(&u[8..10]),
-            Hex(&u[10..16])
-        )
-    }
-}
-
-pub(crate) fn serialize_uuid<S: Serializer>(u: &[u8; 16], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&Uuid(u))
 }

@@ -20,9 +20,15 @@ pub fn oracle() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("the praudit oracle is missing at {} (set KNOX_ORACLE)", dir.display());
+        panic!(
+            "the praudit oracle is missing at {} (set KNOX_ORACLE)",
+            dir.display()
+        );
     }
-    eprintln!("skipping: the praudit oracle is missing at {}", dir.display());
+    eprintln!(
+        "skipping: the praudit oracle is missing at {}",
+        dir.display()
+    );
     None
 }
 
@@ -33,7 +39,11 @@ pub fn shared() -> Option<PathBuf> {
 
 /// Every BSM input of the oracle in the given sub-folders that has a praudit output with `suffix`
 /// (e.g. `-r`), as (name, input path, output path), sorted by name.
-pub fn inputs_with_output(oracle: &Path, dirs: &[&str], suffix: &str) -> Vec<(String, PathBuf, PathBuf)> {
+pub fn inputs_with_output(
+    oracle: &Path,
+    dirs: &[&str],
+    suffix: &str,
+) -> Vec<(String, PathBuf, PathBuf)> {
     let mut v = Vec::new();
     for d in dirs {
         let Ok(rd) = std::fs::read_dir(oracle.join(d)) else {
@@ -42,7 +52,11 @@ pub fn inputs_with_output(oracle: &Path, dirs: &[&str], suffix: &str) -> Vec<(St
         for e in rd.flatten() {
             let p = e.path();
             let name = e.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".txt") || name.ends_with(".stderr") || name.ends_with(".tsv") || name.ends_with(".tok") {
+            if name.ends_with(".txt")
+                || name.ends_with(".stderr")
+                || name.ends_with(".tsv")
+                || name.ends_with(".tok")
+            {
                 continue;
             }
             let stem = name.strip_suffix(".bsm").unwrap_or(&name).to_string();
@@ -75,8 +89,11 @@ pub fn ids_from_praudit_r(text: &[u8]) -> Vec<Vec<u8>> {
         };
         let Ok(id) = u8::try_from(id) else { continue };
         // A file token starts a unit only between records (after a trailer or another file token).
-        let between = records.last().is_none_or(|r| matches!(r.last(), Some(0x13 | 0x11)));
-        if matches!(id, 0x14 | 0x15 | 0x74 | 0x79) || (id == 0x11 && between) || records.is_empty() {
+        let between = records
+            .last()
+            .is_none_or(|r| matches!(r.last(), Some(0x13 | 0x11)));
+        if matches!(id, 0x14 | 0x15 | 0x74 | 0x79) || (id == 0x11 && between) || records.is_empty()
+        {
             records.push(Vec::new());
         }
         records.last_mut().unwrap().push(id);
@@ -156,3 +173,5 @@ pub fn decode_reader(data: &[u8], chunk: usize) -> Vec<Unit> {
 
 /// The buffer sizes every streaming test runs at.
 pub const CHUNKS: [usize; 5] = [1, 7, 64, 4096, 65536];
+
+pub mod fuzz;

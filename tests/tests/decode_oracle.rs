@@ -5,10 +5,14 @@
 use bsm_format::{records, RecordKind, Token};
 use knox_tests::{ids_from_praudit_r, inputs_with_output, oracle};
 
-/// What knox decodes where it deliberately differs from praudit. `Err(prefix)` means knox
-/// reports the record as malformed after decoding the tokens in `prefix`.
-fn knox_differs(name: &str) -> Option<(Result<Vec<u8>, Vec<u8>>, &'static str)> {
-    let junk = "payload 01 02 03 04 05 aa bb cc dd does not fit the layout knox knows for this id, \
+/// Token ids of a record: `Ok(ids)` when it decodes whole, `Err(prefix)` when knox reports it as
+/// malformed after decoding the tokens in `prefix`.
+type Ids = Result<Vec<u8>, Vec<u8>>;
+
+/// What knox decodes where it deliberately differs from praudit, and why.
+fn knox_differs(name: &str) -> Option<(Ids, &'static str)> {
+    let junk =
+        "payload 01 02 03 04 05 aa bb cc dd does not fit the layout knox knows for this id, \
                 so knox reports the token as malformed where praudit prints it as unknown";
     Some(match name {
         "records/0x3b_newgroups_20_overflow" => (
@@ -44,12 +48,16 @@ fn knox_differs(name: &str) -> Option<(Result<Vec<u8>, Vec<u8>>, &'static str)> 
 fn token_ids_match_praudit_and_records_reencode_exactly() {
     let Some(oracle) = oracle() else { return };
     let inputs = inputs_with_output(&oracle, &["records", "trails", "openbsm-reference"], "-r");
-    assert!(inputs.len() > 200, "only {} oracle inputs found", inputs.len());
+    assert!(
+        inputs.len() > 200,
+        "only {} oracle inputs found",
+        inputs.len()
+    );
     let (mut same, mut differ, mut records_seen) = (0, 0, 0);
     for (name, input, output) in &inputs {
         let data = std::fs::read(input).unwrap();
         let expected = ids_from_praudit_r(&std::fs::read(output).unwrap());
-        let mut got: Vec<Result<Vec<u8>, Vec<u8>>> = Vec::new();
+        let mut got: Vec<Ids> = Vec::new();
         for rec in records(&data) {
             let rec = rec.unwrap_or_else(|e| panic!("{name}: framing error {e}"));
             records_seen += 1;
@@ -69,7 +77,12 @@ fn token_ids_match_praudit_and_records_reencode_exactly() {
                 }
             }
             if ok {
-                assert_eq!(reencoded, rec.bytes(), "{name}: record at {} re-encodes differently", rec.offset());
+                assert_eq!(
+                    reencoded,
+                    rec.bytes(),
+                    "{name}: record at {} re-encodes differently",
+                    rec.offset()
+                );
                 got.push(Ok(ids));
             } else {
                 got.push(Err(ids));
@@ -77,17 +90,27 @@ fn token_ids_match_praudit_and_records_reencode_exactly() {
         }
         match knox_differs(name) {
             Some((want, why)) => {
-                assert_eq!(got, vec![want], "{name}: knox should differ from praudit because {why}");
+                assert_eq!(
+                    got,
+                    vec![want],
+                    "{name}: knox should differ from praudit because {why}"
+                );
                 assert_ne!(expected.len(), 0);
                 differ += 1;
             }
             None => {
                 // praudit skips the rest of a record silently after a token it cannot decode;
                 // knox reports an error at the same token, having decoded the same ones before it.
-                let got_ids: Vec<Vec<u8>> = got.iter().map(|r| r.clone().unwrap_or_else(|p| p)).collect();
+                let got_ids: Vec<Vec<u8>> = got
+                    .iter()
+                    .map(|r| r.clone().unwrap_or_else(|p| p))
+                    .collect();
                 assert_eq!(got_ids.len(), expected.len(), "{name}: record count");
                 for (i, (g, e)) in got_ids.iter().zip(&expected).enumerate() {
-                    assert_eq!(g, e, "{name}: record {i}: token ids (knox left, praudit right)");
+                    assert_eq!(
+                        g, e,
+                        "{name}: record {i}: token ids (knox left, praudit right)"
+                    );
                 }
                 same += 1;
             }
@@ -103,15 +126,34 @@ fn token_ids_match_praudit_and_records_reencode_exactly() {
 fn records_praudit_cuts_short_are_errors_with_offsets() {
     let Some(oracle) = oracle() else { return };
     for (file, offset, text) in [
-        ("0x7a_subject32_ex_adtype_invalid_then_text", 51, "bad address type 8 in subject.tid.type"),
-        ("0x7e_in_addr_ex_type_invalid_then_text", 19, "bad address type 6 in in_addr_ex.type"),
+        (
+            "0x7a_subject32_ex_adtype_invalid_then_text",
+            51,
+            "bad address type 8 in subject.tid.type",
+        ),
+        (
+            "0x7e_in_addr_ex_type_invalid_then_text",
+            19,
+            "bad address type 6 in in_addr_ex.type",
+        ),
         ("0x21_data_invalid_unit7", 20, "bad data unit type 7"),
-        ("0xed_unknown_identity_apple", 25, "truncated identity.signing_id"),
-        ("0xee_unknown_krb5_principal_apple", 19, "krb5_principal.count claims 16909060 strings"),
+        (
+            "0xed_unknown_identity_apple",
+            25,
+            "truncated identity.signing_id",
+        ),
+        (
+            "0xee_unknown_krb5_principal_apple",
+            19,
+            "krb5_principal.count claims 16909060 strings",
+        ),
     ] {
         let data = std::fs::read(oracle.join("records").join(format!("{file}.bsm"))).unwrap();
         let rec = records(&data).next().unwrap().unwrap();
-        let err = rec.tokens().find_map(|t| t.err()).unwrap_or_else(|| panic!("{file}: no error"));
+        let err = rec
+            .tokens()
+            .find_map(|t| t.err())
+            .unwrap_or_else(|| panic!("{file}: no error"));
         assert!(err.to_string().contains(text), "{file}: {err}");
         assert_eq!(err.offset, offset, "{file}: {err}");
     }
@@ -122,17 +164,29 @@ fn records_praudit_cuts_short_are_errors_with_offsets() {
 fn auditreduce_outputs_are_records_of_the_mixed_trail() {
     let Some(oracle) = oracle() else { return };
     let trail = std::fs::read(oracle.join("trails/mixed_1000_mixed.bsm")).unwrap();
-    let originals: std::collections::HashSet<&[u8]> = records(&trail).map(|r| r.unwrap().bytes()).collect();
+    let originals: std::collections::HashSet<&[u8]> =
+        records(&trail).map(|r| r.unwrap().bytes()).collect();
     let mut n = 0;
-    for e in std::fs::read_dir(oracle.join("auditreduce")).unwrap().flatten() {
+    for e in std::fs::read_dir(oracle.join("auditreduce"))
+        .unwrap()
+        .flatten()
+    {
         let p = e.path();
         if p.extension().is_some_and(|x| x == "bsm") {
             let data = std::fs::read(&p).unwrap();
-            let lines = std::fs::read_to_string(p.with_extension("praudit-l.txt")).unwrap().lines().count();
+            let lines = std::fs::read_to_string(p.with_extension("praudit-l.txt"))
+                .unwrap()
+                .lines()
+                .count();
             let mut count = 0;
             for r in records(&data) {
                 let r = r.unwrap();
-                assert!(originals.contains(r.bytes()), "{}: record at {} not in the trail", p.display(), r.offset());
+                assert!(
+                    originals.contains(r.bytes()),
+                    "{}: record at {} not in the trail",
+                    p.display(),
+                    r.offset()
+                );
                 assert!(r.tokens().all(|t| t.is_ok()));
                 count += 1;
             }
@@ -151,13 +205,21 @@ fn identity_token_decodes_in_xnu_layout() {
     tok.extend_from_slice(&[0, 0, 1, 0, 0, 0, 20]);
     tok.extend_from_slice(&[0x26; 20]);
     assert_eq!(tok.len(), 56);
-    let mut b = bsm_format::encode::RecordBuilder::new(bsm_format::EventType(23), bsm_format::Time::new(1, 2));
+    let mut b = bsm_format::encode::RecordBuilder::new(
+        bsm_format::EventType(23),
+        bsm_format::Time::new(1, 2),
+    );
     b.push_raw(&tok);
     let rec_bytes = b.finish();
     let rec = records(&rec_bytes).next().unwrap().unwrap();
-    assert_eq!(rec.kind(), RecordKind::Header(bsm_format::token::HeaderKind::Header32));
+    assert_eq!(
+        rec.kind(),
+        RecordKind::Header(bsm_format::token::HeaderKind::Header32)
+    );
     let toks: Vec<Token> = rec.tokens().map(|t| t.unwrap()).collect();
-    let Token::Identity(id) = toks[1] else { panic!("{:?}", toks[1]) };
+    let Token::Identity(id) = toks[1] else {
+        panic!("{:?}", toks[1])
+    };
     assert_eq!(id.signer_type, 1);
     assert_eq!(id.signing_id.bytes(), b"com.apple.xpc.launchd");
     assert_eq!(id.team_id.bytes(), b"");

@@ -24,7 +24,11 @@ fn malformed_inputs_report_problems_and_keep_good_records() {
         ("empty_file", vec![]),
         (
             "file_tokens_around_record",
-            vec![rec(0, &[0x11], None), rec(52, &ok, None), rec(98, &[0x11], None)],
+            vec![
+                rec(0, &[0x11], None),
+                rec(52, &ok, None),
+                rec(98, &[0x11], None),
+            ],
         ),
         (
             "garbage_between_records",
@@ -34,7 +38,10 @@ fn malformed_inputs_report_problems_and_keep_good_records() {
                 rec(54, &ok, None),
             ],
         ),
-        ("header64_only_for_p", vec![rec(0, &[0x74, 0x72, 0x13], None)]),
+        (
+            "header64_only_for_p",
+            vec![rec(0, &[0x74, 0x72, 0x13], None)],
+        ),
         (
             "leading_garbage",
             vec![
@@ -51,12 +58,18 @@ fn malformed_inputs_report_problems_and_keep_good_records() {
         ),
         (
             "recsize_too_small",
-            vec![err("record byte count 3 is smaller than its header (18) at offset 0")],
+            vec![err(
+                "record byte count 3 is smaller than its header (18) at offset 0",
+            )],
         ),
         (
             "token_overruns_record",
             vec![
-                rec(0, &[0x14], Some("truncated text: need 500 bytes, have 19 at offset 21")),
+                rec(
+                    0,
+                    &[0x14],
+                    Some("truncated text: need 500 bytes, have 19 at offset 21"),
+                ),
                 rec(40, &ok, None),
             ],
         ),
@@ -72,13 +85,19 @@ fn malformed_inputs_report_problems_and_keep_good_records() {
             "truncated_last_record",
             vec![
                 rec(0, &ok, None),
-                err("truncated record: byte count 52, only 42 bytes left in the input at offset 41"),
+                err(
+                    "truncated record: byte count 52, only 42 bytes left in the input at offset 41",
+                ),
             ],
         ),
         (
             "zero_padding_inside_record",
             vec![
-                rec(0, &[0x14, 0x23], Some("invalid token id 0x00 (zero padding?) at offset 29")),
+                rec(
+                    0,
+                    &[0x14, 0x23],
+                    Some("invalid token id 0x00 (zero padding?) at offset 29"),
+                ),
                 rec(41, &ok, None),
             ],
         ),
@@ -87,7 +106,11 @@ fn malformed_inputs_report_problems_and_keep_good_records() {
         let data = std::fs::read(oracle.join("malformed").join(format!("{name}.bsm"))).unwrap();
         assert_eq!(&decode_slice(&data), want, "{name} (slice)");
         for chunk in CHUNKS {
-            assert_eq!(&decode_reader(&data, chunk), want, "{name} (reader, {chunk}-byte reads)");
+            assert_eq!(
+                &decode_reader(&data, chunk),
+                want,
+                "{name} (reader, {chunk}-byte reads)"
+            );
         }
     }
     let listed = std::fs::read_dir(oracle.join("malformed"))

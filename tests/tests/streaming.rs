@@ -11,7 +11,11 @@ fn good_records(units: &[Unit]) -> Vec<u64> {
     units
         .iter()
         .filter_map(|u| match u {
-            Unit::Record { offset, error: None, .. } => Some(*offset),
+            Unit::Record {
+                offset,
+                error: None,
+                ..
+            } => Some(*offset),
             _ => None,
         })
         .collect()
@@ -24,35 +28,66 @@ fn reader_equals_slice_on_oracle_trails_and_generated_trails() {
         for d in ["trails", "malformed"] {
             for e in std::fs::read_dir(o.join(d)).unwrap().flatten() {
                 if e.path().extension().is_some_and(|x| x == "bsm") {
-                    inputs.push((e.path().display().to_string(), std::fs::read(e.path()).unwrap()));
+                    inputs.push((
+                        e.path().display().to_string(),
+                        std::fs::read(e.path()).unwrap(),
+                    ));
                 }
             }
         }
-        inputs.push(("execve-long-args".into(), std::fs::read(o.join("openbsm-reference/execve-long-args.trail")).unwrap()));
+        inputs.push((
+            "execve-long-args".into(),
+            std::fs::read(o.join("openbsm-reference/execve-long-args.trail")).unwrap(),
+        ));
     }
-    for (i, mix) in [HeaderMix::H32, HeaderMix::H64, HeaderMix::Ex, HeaderMix::Mixed].into_iter().enumerate() {
-        inputs.push((format!("generated {mix:?}"), Generator::new(i as u64).headers(mix).trail(300)));
+    for (i, mix) in [
+        HeaderMix::H32,
+        HeaderMix::H64,
+        HeaderMix::Ex,
+        HeaderMix::Mixed,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        inputs.push((
+            format!("generated {mix:?}"),
+            Generator::new(i as u64).headers(mix).trail(300),
+        ));
     }
     for (name, data) in &inputs {
         let want = decode_slice(data);
         for chunk in CHUNKS {
-            assert_eq!(decode_reader(data, chunk), want, "{name}: {chunk}-byte reads");
+            assert_eq!(
+                decode_reader(data, chunk),
+                want,
+                "{name}: {chunk}-byte reads"
+            );
         }
     }
 }
 
 #[test]
 fn generated_trails_decode_cleanly_and_reencode_exactly() {
-    for mix in [HeaderMix::H32, HeaderMix::H64, HeaderMix::Ex, HeaderMix::Mixed] {
+    for mix in [
+        HeaderMix::H32,
+        HeaderMix::H64,
+        HeaderMix::Ex,
+        HeaderMix::Mixed,
+    ] {
         let mut g = Generator::new(42).headers(mix).record_truth();
         let data = g.trail(2000);
-        assert_eq!(data, Generator::new(42).headers(mix).trail(2000), "deterministic");
+        assert_eq!(
+            data,
+            Generator::new(42).headers(mix).trail(2000),
+            "deterministic"
+        );
         let mut n = 0;
         for r in records(&data) {
             let r = r.unwrap();
             let mut out = Vec::new();
             for t in r.tokens() {
-                t.unwrap_or_else(|e| panic!("{mix:?}: {e}")).encode(&mut out);
+                t.unwrap_or_else(|e| panic!("{mix:?}: {e}"))
+                    .encode(&mut out);
             }
             assert_eq!(out, r.bytes());
             if r.kind() != RecordKind::File {
@@ -85,7 +120,9 @@ fn subject() -> Token<'static> {
 /// xnu writes the real argc even when it stopped copying strings at 16 KiB (FORMAT.md Q2).
 #[test]
 fn exec_args_with_a_count_larger_than_its_strings_decodes_correctly() {
-    let args: Vec<Vec<u8>> = (0..200).map(|i| format!("argument-{i:03}").into_bytes()).collect();
+    let args: Vec<Vec<u8>> = (0..200)
+        .map(|i| format!("argument-{i:03}").into_bytes())
+        .collect();
     let mut tok = Vec::new();
     StringList::encode_strings(0x3c, &args, &mut tok);
     tok[1..5].copy_from_slice(&300u32.to_be_bytes()); // the claim
@@ -115,7 +152,9 @@ fn exec_args_with_a_count_larger_than_its_strings_decodes_correctly() {
     let toks: Vec<Token> = rec.tokens().collect::<Result<_, _>>().unwrap();
     let ids: Vec<u8> = toks.iter().map(|t| t.id().0).collect();
     assert_eq!(ids, [0x14, 0x3c, 0x3d, 0x23, 0x3e, 0x24, 0x27, 0x13]);
-    let Token::ExecArgs(l) = toks[1] else { panic!() };
+    let Token::ExecArgs(l) = toks[1] else {
+        panic!()
+    };
     assert_eq!((l.count, l.present), (300, 200));
     assert_eq!(l.iter().last(), Some(&b"argument-199"[..]));
     let Token::ExecEnv(e) = toks[2] else { panic!() };
@@ -125,7 +164,10 @@ fn exec_args_with_a_count_larger_than_its_strings_decodes_correctly() {
 #[test]
 fn a_corrupt_byte_count_does_not_swallow_the_records_after_it() {
     let mut data = Generator::new(3).trail(50);
-    let recs: Vec<(u64, usize)> = records(&data).map(|r| r.unwrap()).map(|r| (r.offset(), r.len())).collect();
+    let recs: Vec<(u64, usize)> = records(&data)
+        .map(|r| r.unwrap())
+        .map(|r| (r.offset(), r.len()))
+        .collect();
     // Make the 10th unit's byte count 300 bytes too large.
     let (off, len) = recs[10];
     let at = off as usize + 1;
@@ -136,19 +178,27 @@ fn a_corrupt_byte_count_does_not_swallow_the_records_after_it() {
         assert!(good.contains(o), "record at {o} lost");
     }
     // The damaged record is reported, not silently dropped.
-    assert!(units.iter().any(|u| matches!(u, Unit::Record { offset, error: Some(_), .. } if *offset == off)));
+    assert!(units
+        .iter()
+        .any(|u| matches!(u, Unit::Record { offset, error: Some(_), .. } if *offset == off)));
 }
 
 #[test]
 fn every_truncation_keeps_the_records_before_the_cut() {
     let data = Generator::new(5).headers(HeaderMix::Mixed).trail(12);
-    let ends: Vec<u64> = records(&data).map(|r| r.unwrap()).map(|r| r.offset() + r.len() as u64).collect();
+    let ends: Vec<u64> = records(&data)
+        .map(|r| r.unwrap())
+        .map(|r| r.offset() + r.len() as u64)
+        .collect();
     for cut in 0..data.len() {
         let units = decode_slice(&data[..cut]);
         let whole = ends.iter().filter(|&&e| e <= cut as u64).count();
         assert_eq!(good_records(&units).len(), whole, "cut at {cut}");
         if ends.iter().all(|&e| e != cut as u64) && cut > 0 {
-            assert!(units.iter().any(|u| matches!(u, Unit::Error(_))), "cut at {cut}: truncation not reported");
+            assert!(
+                units.iter().any(|u| matches!(u, Unit::Error(_))),
+                "cut at {cut}: truncation not reported"
+            );
         }
         for chunk in [1, 64] {
             assert_eq!(decode_reader(&data[..cut], chunk), units, "cut at {cut}");
@@ -164,11 +214,17 @@ fn garbage_between_records_is_skipped_with_one_error() {
     data.extend_from_slice(&[0x42; 1000]);
     data.extend_from_slice(&b);
     let units = decode_slice(&data);
-    let errors: Vec<&Unit> = units.iter().filter(|u| matches!(u, Unit::Error(_))).collect();
+    let errors: Vec<&Unit> = units
+        .iter()
+        .filter(|u| matches!(u, Unit::Error(_)))
+        .collect();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(good_records(&units).len(), 14);
     assert_eq!(
         errors[0],
-        &Unit::Error(format!("garbage: byte 0x42 cannot start a record (1000 bytes skipped) at offset {}", a.len()))
+        &Unit::Error(format!(
+            "garbage: byte 0x42 cannot start a record (1000 bytes skipped) at offset {}",
+            a.len()
+        ))
     );
 }

@@ -105,7 +105,11 @@ pub(crate) static ERRNO: &[(u8, &str, &str)] = &[
     (121, "ESOCKTNOSUPPORT", "Socket type not supported"),
     (122, "EOPNOTSUPP", "Operation not supported"),
     (123, "EPFNOSUPPORT", "Protocol family not supported"),
-    (124, "EAFNOSUPPORT", "Address family not supported by protocol family"),
+    (
+        124,
+        "EAFNOSUPPORT",
+        "Address family not supported by protocol family",
+    ),
     (125, "EADDRINUSE", "Address already in use"),
     (126, "EADDRNOTAVAIL", "Can't assign requested address"),
     (127, "ENETDOWN", "Network is down"),

@@ -105,8 +105,9 @@ impl EventTable {
         static FREEBSD: OnceLock<EventTable> = OnceLock::new();
         static MACOS: OnceLock<EventTable> = OnceLock::new();
         match flavor {
-            Flavor::FreeBsd => FREEBSD
-                .get_or_init(|| EventTable::parse(include_str!("audit_event_openbsm.txt"))),
+            Flavor::FreeBsd => {
+                FREEBSD.get_or_init(|| EventTable::parse(include_str!("audit_event_openbsm.txt")))
+            }
             Flavor::MacOs => {
                 MACOS.get_or_init(|| EventTable::parse(include_str!("audit_event_macos.txt")))
             }

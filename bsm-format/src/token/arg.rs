@@ -19,6 +19,7 @@ pub struct Arg<'a> {
 }
 
 impl<'a> Arg<'a> {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'a>, width: Width) -> Result<Arg<'a>, Error> {
         let argno = c.u8("arg.argno")?;
         let value = match width {
@@ -61,6 +62,7 @@ pub struct ArgUuid<'a> {
 }
 
 impl<'a> ArgUuid<'a> {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'a>) -> Result<ArgUuid<'a>, Error> {
         Ok(ArgUuid {
             argno: c.u8("arg_uuid.argno")?,

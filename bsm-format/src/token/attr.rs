@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::cursor::Cursor;
+use crate::cursor::{Cursor, Fields};
 use crate::error::Error;
 use crate::token::process::Width;
 use crate::wire;
@@ -21,14 +21,16 @@ pub struct Attr {
 }
 
 impl Attr {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>, width: Width) -> Result<Attr, Error> {
+        let mut f = Fields::new(c.array::<24>("attr")?);
         Ok(Attr {
             width,
-            mode: c.u32("attr.mode")?,
-            uid: c.u32("attr.uid")?,
-            gid: c.u32("attr.gid")?,
-            fsid: c.u32("attr.fsid")?,
-            nodeid: c.u64("attr.nodeid")?,
+            mode: f.u32(),
+            uid: f.u32(),
+            gid: f.u32(),
+            fsid: f.u32(),
+            nodeid: f.u64(),
             device: match width {
                 Width::W32 => c.u32("attr.device")? as u64,
                 Width::W64 => c.u64("attr.device")?,

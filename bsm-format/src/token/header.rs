@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::cursor::Cursor;
+use crate::cursor::{Cursor, Fields};
 use crate::error::{Error, ErrorKind};
 use crate::ids::TokenId;
 use crate::types::{Address, EventType, Modifier, Text, Time};
@@ -87,11 +87,13 @@ pub struct Header {
 }
 
 impl Header {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>, kind: HeaderKind) -> Result<Header, Error> {
-        let size = c.u32("header.size")?;
-        let version = c.u8("header.version")?;
-        let event = EventType(c.u16("header.event")?);
-        let modifier = Modifier::from_bits_retain(c.u16("header.modifier")?);
+        let mut f = Fields::new(c.array::<9>("header.size+version+event+modifier")?);
+        let size = f.u32();
+        let version = f.u8();
+        let event = EventType(f.u16());
+        let modifier = Modifier::from_bits_retain(f.u16());
         let host = if kind.is_ex() {
             let ty = c.u32("header.address_type")?;
             Some(match ty {
@@ -103,12 +105,11 @@ impl Header {
             None
         };
         let time = if kind.is_64() {
-            Time::new(c.u64("header.seconds")?, c.u64("header.msec")?)
+            let mut f = Fields::new(c.array::<16>("header.time")?);
+            Time::new(f.u64(), f.u64())
         } else {
-            Time::new(
-                c.u32("header.seconds")? as u64,
-                c.u32("header.msec")? as u64,
-            )
+            let mut f = Fields::new(c.array::<8>("header.time")?);
+            Time::new(f.u32() as u64, f.u32() as u64)
         };
         Ok(Header {
             kind,
@@ -166,6 +167,7 @@ pub struct Trailer {
 }
 
 impl Trailer {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>) -> Result<Trailer, Error> {
         Ok(Trailer {
             magic: c.u16("trailer.magic")?,
@@ -208,6 +210,7 @@ pub struct File<'a> {
 }
 
 impl<'a> File<'a> {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'a>) -> Result<File<'a>, Error> {
         let sec = c.u32("file.seconds")?;
         let msec = c.u32("file.msec")?;

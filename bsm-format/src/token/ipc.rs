@@ -18,6 +18,7 @@ impl Ipc {
     pub const SEM: u8 = 2;
     pub const SHM: u8 = 3;
 
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>) -> Result<Ipc, Error> {
         Ok(Ipc {
             kind: c.u8("ipc.type")?,
@@ -45,6 +46,7 @@ pub struct IpcPerm {
 }
 
 impl IpcPerm {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>) -> Result<IpcPerm, Error> {
         Ok(IpcPerm {
             uid: c.u32("ipc_perm.uid")?,

@@ -37,6 +37,7 @@ impl<'a> Data<'a> {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'a>) -> Result<Data<'a>, Error> {
         let how_to_print = c.u8("data.how_to_print")?;
         let at = c.offset();
@@ -72,6 +73,7 @@ pub struct Privset<'a> {
 }
 
 impl<'a> Privset<'a> {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'a>) -> Result<Privset<'a>, Error> {
         Ok(Privset {
             set_type: Text(c.counted("privset.type")?),
@@ -95,6 +97,7 @@ pub struct Upriv<'a> {
 }
 
 impl<'a> Upriv<'a> {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'a>) -> Result<Upriv<'a>, Error> {
         Ok(Upriv {
             success: c.u8("upriv.success")?,
@@ -116,6 +119,7 @@ pub struct NewGroups<'a> {
 }
 
 impl<'a> NewGroups<'a> {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'a>) -> Result<NewGroups<'a>, Error> {
         let n = c.u16("newgroups.count")? as usize;
         Ok(NewGroups {
@@ -167,6 +171,7 @@ pub struct Rights<'a> {
 }
 
 impl<'a> Rights<'a> {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'a>) -> Result<Rights<'a>, Error> {
         let mut peek = c.clone();
         let first = peek.u64("rights.word0")?;
@@ -218,6 +223,7 @@ pub struct Identity<'a> {
 }
 
 impl<'a> Identity<'a> {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'a>) -> Result<Identity<'a>, Error> {
         Ok(Identity {
             signer_type: c.u32("identity.signer_type")?,

@@ -78,7 +78,10 @@ pub enum Token<'a> {
     Krb5Principal(StringList<'a>),
     CertHash(StringList<'a>),
     /// A token whose layout is unknown: its bytes run to the record's trailer.
-    Unknown { id: TokenId, bytes: &'a [u8] },
+    Unknown {
+        id: TokenId,
+        bytes: &'a [u8],
+    },
 }
 
 impl<'a> Token<'a> {
@@ -179,9 +182,10 @@ impl<'a> Token<'a> {
             Token::Privset(p) => p.encode(out),
             Token::Upriv(u) => u.encode(out),
             Token::NewGroups(g) => g.encode(out),
-            Token::ExecArgs(l) | Token::ExecEnv(l) | Token::Krb5Principal(l) | Token::CertHash(l) => {
-                l.encode(self.id().0, out)
-            }
+            Token::ExecArgs(l)
+            | Token::ExecEnv(l)
+            | Token::Krb5Principal(l)
+            | Token::CertHash(l) => l.encode(self.id().0, out),
             Token::Attr(a) => a.encode(out),
             Token::Exit(e) => e.encode(out),
             Token::SocketEx(s) => s.encode(out),
@@ -199,6 +203,7 @@ impl<'a> Token<'a> {
     }
 
     /// Decodes one token at the cursor (which is positioned on the token id).
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'a>, ctx: &Ctx, depth: u32) -> Result<Token<'a>, Error> {
         let at = c.offset();
         let id = c.u8("token id")?;
@@ -239,7 +244,9 @@ impl<'a> Token<'a> {
             0x3b => Token::NewGroups(NewGroups::decode(c)?),
             0x3c => Token::ExecArgs(StringList::decode(c, "exec_args.count", ctx, depth)?),
             0x3d => Token::ExecEnv(StringList::decode(c, "exec_env.count", ctx, depth)?),
-            0xee => Token::Krb5Principal(StringList::decode(c, "krb5_principal.count", ctx, depth)?),
+            0xee => {
+                Token::Krb5Principal(StringList::decode(c, "krb5_principal.count", ctx, depth)?)
+            }
             0xef => Token::CertHash(StringList::decode(c, "cert_hash.count", ctx, depth)?),
             0x3e => Token::Attr(Attr::decode(c, Width::W32)?),
             0x73 => Token::Attr(Attr::decode(c, Width::W64)?),
@@ -327,7 +334,10 @@ impl Serialize for Token<'_> {
             Token::Privset(p) => tag!(p),
             Token::Upriv(u) => tag!(u),
             Token::NewGroups(g) => tag!(one("gids", g)),
-            Token::ExecArgs(l) | Token::ExecEnv(l) | Token::Krb5Principal(l) | Token::CertHash(l) => {
+            Token::ExecArgs(l)
+            | Token::ExecEnv(l)
+            | Token::Krb5Principal(l)
+            | Token::CertHash(l) => {
                 tag!(l)
             }
             Token::Attr(a) => tag!(a),

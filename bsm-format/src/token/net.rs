@@ -124,6 +124,7 @@ fn ser_port<S: serde::Serializer>(p: &[u8; 2], s: S) -> Result<S::Ok, S::Error> 
 }
 
 impl Socket {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>) -> Result<Socket, Error> {
         Ok(Socket {
             socket_type: c.u16("socket.type")?,
@@ -165,15 +166,18 @@ pub struct SocketEx {
 }
 
 impl SocketEx {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>) -> Result<SocketEx, Error> {
         let domain = c.u16("socket_ex.domain")?;
         let socket_type = c.u16("socket_ex.type")?;
         let at = c.offset();
         let ty = c.u16("socket_ex.address_type")? as u32;
         let local_port = c.array("socket_ex.local_port")?;
-        let local_addr = address_of_type(c, "socket_ex.address_type", "socket_ex.local_addr", ty, at)?;
+        let local_addr =
+            address_of_type(c, "socket_ex.address_type", "socket_ex.local_addr", ty, at)?;
         let remote_port = c.array("socket_ex.remote_port")?;
-        let remote_addr = address_of_type(c, "socket_ex.address_type", "socket_ex.remote_addr", ty, at)?;
+        let remote_addr =
+            address_of_type(c, "socket_ex.address_type", "socket_ex.remote_addr", ty, at)?;
         Ok(SocketEx {
             domain,
             socket_type,
@@ -216,6 +220,7 @@ pub struct SockInet {
 }
 
 impl SockInet {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>, v6: bool) -> Result<SockInet, Error> {
         let family = c.u16("sockinet.family")?;
         let port = c.array("sockinet.port")?;
@@ -255,6 +260,7 @@ fn ser_bytes<S: serde::Serializer>(b: &&[u8], s: S) -> Result<S::Ok, S::Error> {
 }
 
 impl<'a> SockUnix<'a> {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'a>) -> Result<SockUnix<'a>, Error> {
         Ok(SockUnix {
             family: c.u16("sockunix.family")?,

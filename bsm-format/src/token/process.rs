@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::cursor::Cursor;
+use crate::cursor::{Cursor, Fields};
 use crate::error::{Error, ErrorKind};
 use crate::types::Address;
 use crate::wire;
@@ -61,14 +61,19 @@ impl Subject {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>, width: Width, ex: bool) -> Result<Subject, Error> {
-        let auid = c.u32("subject.auid")?;
-        let euid = c.u32("subject.euid")?;
-        let egid = c.u32("subject.egid")?;
-        let ruid = c.u32("subject.ruid")?;
-        let rgid = c.u32("subject.rgid")?;
-        let pid = c.u32("subject.pid")?;
-        let sid = c.u32("subject.sid")?;
+        // auid, euid, egid, ruid, rgid, pid, sid: one bounds check for all seven.
+        let mut f = Fields::new(c.array::<28>("subject.ids")?);
+        let (auid, euid, egid, ruid, rgid, pid, sid) = (
+            f.u32(),
+            f.u32(),
+            f.u32(),
+            f.u32(),
+            f.u32(),
+            f.u32(),
+            f.u32(),
+        );
         let port = match width {
             Width::W32 => c.u32("subject.tid.port")? as u64,
             Width::W64 => c.u64("subject.tid.port")?,

@@ -19,6 +19,7 @@ pub struct Return {
 }
 
 impl Return {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>, width: Width) -> Result<Return, Error> {
         let errno = BsmErrno(c.u8("return.errno")?);
         let value = match width {
@@ -56,6 +57,7 @@ pub struct Exit {
 }
 
 impl Exit {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>) -> Result<Exit, Error> {
         Ok(Exit {
             status: c.u32("exit.status")?,
@@ -80,6 +82,7 @@ pub struct ReturnUuid<'a> {
 }
 
 impl<'a> ReturnUuid<'a> {
+    #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'a>) -> Result<ReturnUuid<'a>, Error> {
         Ok(ReturnUuid {
             status: c.u8("return_uuid.status")?,

@@ -67,7 +67,9 @@ impl<'a> StringList<'a> {
         let (walked, n) = walk(rest, count);
         let walked_all = n == count;
         // Inside a validation pass the caller checks what follows; at the top level we do.
-        if walked_all && (depth > 0 || ctx.validated.get() || chain_is_clean(ctx, start + walked, depth + 1)) {
+        if walked_all
+            && (depth > 0 || ctx.validated.get() || chain_is_clean(ctx, start + walked, depth + 1))
+        {
             return Ok(accept(c, count, n, walked));
         }
         // Fewer strings than claimed: the shortest reading whose rest of record is well formed.

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The big-trail benchmark: makes a 256 MB trail (once; kept in target/) and measures knox next to
+# `cat` of the same file in the same run. Usage: benches/big-trail.sh [MB]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mb=${1:-256}
+cargo build --release -q -p knox-benches -p knox-cli
+trail=target/bench-${mb}mb.big.bsm
+[ -s "$trail" ] || target/release/gen-trail "$trail" --mb "$mb" --seed 1 --headers mixed
+size=$(stat -c %s "$trail")
+cat "$trail" > /dev/null  # warm the page cache
+
+secs() { # runs a command 3 times, prints the best wall time in seconds
+  local best=
+  for _ in 1 2 3; do
+    local t0 t1
+    t0=$(date +%s.%N); "$@" > /dev/null; t1=$(date +%s.%N)
+    best=$(awk -v a="$t0" -v z="$t1" -v b="$best" 'BEGIN { d = z - a; if (b == "" || d < b) print d; else print b }')
+  done
+  echo "$best"
+}
+
+cat_s=$(secs cat "$trail")
+printf '%-46s %8s %10s %8s\n' "command ($((size / 1000000)) MB trail)" "seconds" "MB/s" "vs cat"
+row() {
+  local name=$1; shift
+  local s; s=$(secs "$@")
+  awk -v n="$name" -v s="$s" -v c="$cat_s" -v b="$size" 'BEGIN { printf "%-46s %8.3f %10.0f %8.2f\n", n, s, b / s / 1e6, c / s }'
+}
+row "cat" cat "$trail"
+row "decode-walk (frame + decode every token)" target/release/decode-walk "$trail"
+row "knox stats" target/release/knox stats "$trail"
+target/release/decode-walk "$trail"

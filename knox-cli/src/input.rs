@@ -1,0 +1,119 @@
+//! Where records come from: files, trail directories (a copied `/var/audit`) and stdin.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use bsm_format::trailname::TrailName;
+
+/// One source of BSM bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Source {
+    /// How the source is named in messages (`-` for stdin, as praudit does).
+    pub fn name(&self) -> String {
+        match self {
+            Source::Stdin => "-".to_string(),
+            Source::File(p) => p.display().to_string(),
+        }
+    }
+
+    pub fn open(&self) -> io::Result<Box<dyn Read>> {
+        Ok(match self {
+            Source::Stdin => Box::new(io::stdin().lock()),
+            Source::File(p) => Box::new(File::open(p)?),
+        })
+    }
+}
+
+/// Expands command-line operands into sources: `-` is stdin, a directory becomes its trail
+/// files in time order (by their `START.END` names; `.not_terminated` and `.crash_recovery`
+/// included; the `current` link and other names skipped, so nothing is read twice), anything
+/// else is a file. No operand means stdin.
+pub fn expand(operands: &[PathBuf]) -> io::Result<Vec<Source>> {
+    if operands.is_empty() {
+        return Ok(vec![Source::Stdin]);
+    }
+    let mut out = Vec::new();
+    for op in operands {
+        if op.as_os_str() == "-" {
+            out.push(Source::Stdin);
+        } else if op.is_dir() {
+            let files = trail_files(op)?;
+            if files.is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!(
+                        "{}: no trail files (YYYYMMDDhhmmss.*) in this directory",
+                        op.display()
+                    ),
+                ));
+            }
+            out.extend(files.into_iter().map(Source::File));
+        } else {
+            out.push(Source::File(op.clone()));
+        }
+    }
+    Ok(out)
+}
+
+/// The trail files of a directory in time order.
+pub fn trail_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        let name = e.file_name();
+        let Some(t) = name.to_str().and_then(TrailName::parse) else {
+            continue;
+        };
+        // Skip symlinks (auditd's `current` points at a file that is listed anyway).
+        if e.file_type()?.is_symlink() {
+            continue;
+        }
+        v.push((t, e.path()));
+    }
+    v.sort();
+    Ok(v.into_iter().map(|(_, p)| p).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directories_expand_to_trail_files_in_time_order() {
+        let d = std::env::temp_dir().join(format!("knox-input-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        for n in [
+            "20231114221420.not_terminated",
+            "20231114221320.20231114221420",
+            "20231101000000.crash_recovery",
+            "audit_control",
+        ] {
+            std::fs::write(d.join(n), b"").unwrap();
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(d.join("20231114221420.not_terminated"), d.join("current"))
+            .unwrap();
+        let got: Vec<String> = expand(std::slice::from_ref(&d))
+            .unwrap()
+            .iter()
+            .map(|s| s.name().rsplit('/').next().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "20231101000000.crash_recovery",
+                "20231114221320.20231114221420",
+                "20231114221420.not_terminated"
+            ]
+        );
+        std::fs::remove_dir_all(&d).unwrap();
+        assert_eq!(expand(&[]).unwrap(), vec![Source::Stdin]);
+        assert_eq!(expand(&[PathBuf::from("-")]).unwrap(), vec![Source::Stdin]);
+    }
+}

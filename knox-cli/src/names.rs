@@ -1,0 +1,66 @@
+//! Naming events: which audit_event table is in use.
+
+use std::path::PathBuf;
+
+use bsm_format::tables::{EventTable, Flavor};
+
+/// The machine's own event table, used when it exists.
+pub const SYSTEM_EVENTS: &str = "/etc/security/audit_event";
+
+/// Options shared by every command that names events.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct EventOptions {
+    /// Event table of the machine that wrote the trail (its /etc/security/audit_event).
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+    /// Embedded event table to use: macos or freebsd (they differ on 43201-43218).
+    #[arg(long, value_name = "FLAVOR", value_parser = parse_flavor)]
+    pub flavor: Option<Flavor>,
+}
+
+fn parse_flavor(s: &str) -> Result<Flavor, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "macos" | "darwin" | "apple" => Ok(Flavor::MacOs),
+        "freebsd" | "openbsm" => Ok(Flavor::FreeBsd),
+        _ => Err(format!("unknown flavor {s:?}: use macos or freebsd")),
+    }
+}
+
+/// Where the event names come from, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventSource {
+    File(PathBuf),
+    Embedded(Flavor),
+}
+
+/// Help text describing the default, shared by every command.
+pub const EVENTS_HELP: &str = "Event names come from --events FILE, else the embedded table that \
+--flavor picks, else /etc/security/audit_event when this machine has one (a Mac or FreeBSD host \
+reading its own trails), else the embedded macOS table: on a machine without the file the trail \
+most likely comes from a Mac (FreeBSD admins usually read trails on FreeBSD, where the file exists).";
+
+impl EventOptions {
+    /// Resolves the options into a table.
+    pub fn load(&self) -> std::io::Result<(EventTable, EventSource)> {
+        if let Some(p) = &self.events {
+            let text = std::fs::read(p)?;
+            return Ok((
+                EventTable::parse(&String::from_utf8_lossy(&text)),
+                EventSource::File(p.clone()),
+            ));
+        }
+        if let Some(f) = self.flavor {
+            return Ok((EventTable::embedded(f).clone(), EventSource::Embedded(f)));
+        }
+        if let Ok(text) = std::fs::read(SYSTEM_EVENTS) {
+            return Ok((
+                EventTable::parse(&String::from_utf8_lossy(&text)),
+                EventSource::File(PathBuf::from(SYSTEM_EVENTS)),
+            ));
+        }
+        Ok((
+            EventTable::embedded(Flavor::MacOs).clone(),
+            EventSource::Embedded(Flavor::MacOs),
+        ))
+    }
+}

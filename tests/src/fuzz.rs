@@ -1,0 +1,156 @@
+//! The checks behind the fuzz targets. Each drains everything the decoder produces and asserts an
+//! invariant; `cargo test` replays every fuzz corpus file and past crash through them.
+
+use bsm_format::{records, FrameOptions, RecordReader, Token};
+
+use crate::{decode_reader, decode_slice, Trickle};
+
+/// Whole-trail decoding with resync: terminates, every record is a slice of the input at its
+/// offset, offsets only grow, every error is inside the input, and every decoded token
+/// re-encodes to the bytes it was decoded from.
+pub fn check_trail(data: &[u8]) {
+    let mut last: Option<u64> = None;
+    let mut items = 0usize;
+    for item in records(data) {
+        items += 1;
+        assert!(
+            items <= data.len() + 1,
+            "more items than bytes: the iterator loops"
+        );
+        match item {
+            Ok(rec) => {
+                let off = rec.offset() as usize;
+                assert_eq!(&data[off..off + rec.len()], rec.bytes());
+                if let Some(l) = last {
+                    assert!(rec.offset() > l, "offsets must grow");
+                }
+                last = Some(rec.offset());
+                check_record_tokens(rec);
+            }
+            Err(e) => assert!(
+                e.offset <= data.len() as u64,
+                "error offset {} past the input",
+                e.offset
+            ),
+        }
+    }
+}
+
+fn check_record_tokens(rec: bsm_format::Record<'_>) {
+    let mut out = Vec::new();
+    let mut n = 0usize;
+    for t in rec.tokens() {
+        n += 1;
+        assert!(n <= rec.len() + 2, "token iterator loops");
+        match t {
+            Ok(t) => t.encode(&mut out),
+            Err(e) => {
+                let end = rec.offset() + rec.len() as u64;
+                assert!(
+                    e.offset >= rec.offset() && e.offset <= end,
+                    "token error outside its record"
+                );
+                break;
+            }
+        }
+    }
+    assert_eq!(
+        &rec.bytes()[..out.len()],
+        &out[..],
+        "decoded tokens do not re-encode to their bytes"
+    );
+}
+
+/// The streaming reader yields exactly what the slice iterator yields, at a read size chosen by
+/// the input.
+pub fn check_reader_equals_slice(data: &[u8]) {
+    let Some((&k, rest)) = data.split_first() else {
+        return;
+    };
+    let chunk = 1 + (k as usize % 97) * (1 + k as usize / 97) * 13;
+    assert_eq!(
+        decode_reader(rest, chunk),
+        decode_slice(rest),
+        "read size {chunk}"
+    );
+    // And with strict framing the reader stops where the slice iterator stops.
+    let strict = FrameOptions {
+        resync: false,
+        ..FrameOptions::default()
+    };
+    let mut r = RecordReader::with_options(
+        Trickle {
+            data: rest,
+            n: chunk,
+        },
+        chunk,
+        strict,
+    );
+    let mut a = Vec::new();
+    while let Some(x) = r.next_record() {
+        a.push(x.map(|r| r.offset()).map_err(|e| e.to_string()));
+    }
+    let b: Vec<_> = bsm_format::Trail::new(rest, strict)
+        .map(|x| x.map(|r| r.offset()).map_err(|e| e.to_string()))
+        .collect();
+    assert_eq!(a, b);
+}
+
+/// One token alone: decoding never reads past the input, and what decodes re-encodes exactly.
+pub fn check_token(data: &[u8]) {
+    if let Ok((t, used)) = bsm_format::token::decode_one(data) {
+        assert!(used <= data.len());
+        let mut out = Vec::new();
+        t.encode(&mut out);
+        assert_eq!(out, &data[..used]);
+        let _ = serde_json::to_string(&t).expect("every token serializes");
+    }
+}
+
+/// Encode-then-decode: a record assembled from fuzzer-chosen tokens decodes to the same tokens.
+pub fn check_roundtrip(data: &[u8]) {
+    // Cut the input into token candidates; keep those that decode alone and fully.
+    let mut b = bsm_format::encode::RecordBuilder::new(
+        bsm_format::EventType(1),
+        bsm_format::Time::new(1, 2),
+    );
+    let mut kept: Vec<Vec<u8>> = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() && kept.len() < 64 {
+        match bsm_format::token::decode_one(rest) {
+            Ok((t, used)) if used > 0 => {
+                let keep = !matches!(
+                    t,
+                    Token::Header(_)
+                        | Token::Trailer(_)
+                        | Token::File(_)
+                        | Token::Unknown { .. }
+                        | Token::ExecArgs(_)
+                        | Token::ExecEnv(_)
+                        | Token::Krb5Principal(_)
+                        | Token::CertHash(_)
+                );
+                if keep {
+                    let mut enc = Vec::new();
+                    t.encode(&mut enc);
+                    b.push(&t);
+                    kept.push(enc);
+                }
+                rest = &rest[used..];
+            }
+            _ => rest = &rest[1..],
+        }
+    }
+    let bytes = b.finish();
+    let rec = records(&bytes).next().expect("one record").expect("framed");
+    let toks: Vec<Token> = rec
+        .tokens()
+        .collect::<Result<_, _>>()
+        .expect("a built record decodes");
+    assert_eq!(toks.len(), kept.len() + 2);
+    for (t, want) in toks[1..toks.len() - 1].iter().zip(&kept) {
+        let mut enc = Vec::new();
+        t.encode(&mut enc);
+        assert_eq!(&enc, want);
+    }
+}
