@@ -87,12 +87,14 @@ impl Stats {
 
     fn finish(&mut self, events: &EventTable) {
         for (id, &n) in self.by_id.iter().enumerate().filter(|(_, &n)| n > 0) {
-            self.tokens.insert(bsm_format::TokenId(id as u8).display_name().into_owned(), n);
+            self.tokens
+                .insert(bsm_format::TokenId(id as u8).display_name().into_owned(), n);
         }
         use bsm_format::token::HeaderKind::*;
         for k in [Header32, Header32Ex, Header64, Header64Ex] {
             if self.kinds[k as usize] > 0 {
-                self.headers.insert(k.id().name().unwrap_or("header"), self.kinds[k as usize]);
+                self.headers
+                    .insert(k.id().name().unwrap_or("header"), self.kinds[k as usize]);
             }
         }
         self.events = self
