@@ -175,3 +175,56 @@ pub fn decode_reader(data: &[u8], chunk: usize) -> Vec<Unit> {
 pub const CHUNKS: [usize; 5] = [1, 7, 64, 4096, 65536];
 
 pub mod fuzz;
+
+/// The `knox` binary, built on first use if `cargo test` did not build it already.
+pub fn knox_bin() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let profile_dir = std::env::current_exe()
+                .ok()
+                .and_then(|p| p.parent()?.parent().map(Path::to_path_buf))
+                .unwrap_or_else(|| root().join("target/debug"));
+            let bin = profile_dir.join("knox");
+            let status = std::process::Command::new(env!("CARGO"))
+                .args(["build", "-q", "-p", "knox-cli", "--bin", "knox"])
+                .current_dir(root())
+                .status()
+                .expect("cargo build");
+            assert!(status.success(), "building knox failed");
+            assert!(bin.exists(), "{} missing", bin.display());
+            bin
+        })
+        .clone()
+}
+
+/// Runs knox with arguments and optional stdin; returns (exit code, stdout, stderr).
+pub fn knox(args: &[&str], stdin: Option<&[u8]>) -> (i32, Vec<u8>, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(knox_bin())
+        .args(args)
+        .current_dir(root())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run knox");
+    if let Some(input) = stdin {
+        let mut w = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        std::thread::spawn(move || {
+            let _ = w.write_all(&input);
+        });
+    }
+    let out = child.wait_with_output().expect("wait for knox");
+    (
+        out.status.code().unwrap_or(-1),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
