@@ -59,6 +59,8 @@ pub enum ErrorKind {
     StringCount { what: &'static str, count: u32 },
     /// A standalone token other than `file` appeared between records.
     NotARecord { id: u8 },
+    /// Syncing to a header32 record (praudit's -p) found none.
+    NoRecord { skipped: u64 },
     /// Reading the underlying input failed.
     Io(String),
 }
@@ -122,6 +124,9 @@ impl fmt::Display for ErrorKind {
             ),
             ErrorKind::NotARecord { id } => {
                 write!(f, "token {id:#04x} found between records")
+            }
+            ErrorKind::NoRecord { skipped } => {
+                write!(f, "no header32 record to sync to ({skipped} bytes skipped)")
             }
             ErrorKind::Io(e) => write!(f, "read error: {e}"),
         }

@@ -25,6 +25,9 @@ pub struct FrameOptions {
     pub resync: bool,
     /// Records larger than this are errors.
     pub max_record: u32,
+    /// Skip everything before the first confirmed header32 record, silently (praudit's `-p`,
+    /// for input that starts mid-record, such as `tail -f` of a live trail).
+    pub sync_header32: bool,
 }
 
 impl Default for FrameOptions {
@@ -32,6 +35,7 @@ impl Default for FrameOptions {
         FrameOptions {
             resync: true,
             max_record: DEFAULT_MAX_RECORD,
+            sync_header32: false,
         }
     }
 }
@@ -58,6 +62,8 @@ pub(crate) enum Action {
 
 #[derive(Debug, Clone)]
 enum State {
+    /// Skipping to the first confirmed header32 record (`sync_header32`).
+    Sync,
     Normal,
     /// Looking for the next confirmed record after a framing error that started at `start`.
     Scanning {
@@ -96,13 +102,42 @@ impl Framer {
     pub(crate) fn new(opts: FrameOptions) -> Framer {
         Framer {
             opts,
-            state: State::Normal,
+            state: if opts.sync_header32 {
+                State::Sync
+            } else {
+                State::Normal
+            },
         }
     }
 
     pub(crate) fn step(&mut self, buf: &[u8], base: u64, at_eof: bool) -> Action {
         match self.state.clone() {
             State::Done => Action::End,
+            State::Sync => match scan(buf, buf.len(), at_eof, self.opts.max_record, Some(0x14)) {
+                Scan::Found(q) => {
+                    self.state = State::Normal;
+                    Action::Skip(q)
+                }
+                Scan::Undecided(0) => Action::NeedMore,
+                Scan::Undecided(q) => Action::Skip(q),
+                Scan::NotFound if at_eof => {
+                    self.state = State::Done;
+                    if buf.is_empty() && base == 0 {
+                        return Action::End;
+                    }
+                    Action::Error {
+                        error: Error::new(
+                            0,
+                            ErrorKind::NoRecord {
+                                skipped: base + buf.len() as u64,
+                            },
+                        ),
+                        consume: buf.len(),
+                    }
+                }
+                Scan::NotFound if buf.is_empty() => Action::NeedMore,
+                Scan::NotFound => Action::Skip(buf.len()),
+            },
             State::Normal => {
                 if buf.is_empty() {
                     return if at_eof {
@@ -146,7 +181,7 @@ impl Framer {
                     };
                     Error::new(start, kind)
                 };
-                match scan(buf, buf.len(), at_eof, self.opts.max_record) {
+                match scan(buf, buf.len(), at_eof, self.opts.max_record, None) {
                     Scan::Found(q) => {
                         self.state = State::Normal;
                         Action::Error {
@@ -169,7 +204,7 @@ impl Framer {
             }
             State::Suspect { end } => {
                 let limit = (end.saturating_sub(base) as usize).min(buf.len());
-                match scan(buf, limit, at_eof, self.opts.max_record) {
+                match scan(buf, limit, at_eof, self.opts.max_record, None) {
                     Scan::Found(q) => {
                         self.state = State::Normal;
                         Action::Skip(q)
@@ -278,15 +313,17 @@ fn confirmed(buf: &[u8], len: usize, file: bool) -> bool {
     t[0] == 0x13 && t[1..3] == TRAILER_MAGIC.to_be_bytes() && u32_at(t, 3) == Some(len as u32)
 }
 
-/// Looks for the first confirmed unit starting at a position in `0..limit`.
-fn scan(buf: &[u8], limit: usize, at_eof: bool, max: u32) -> Scan {
+/// Looks for the first confirmed unit starting at a position in `0..limit` (only units that
+/// start with `only`, when given).
+fn scan(buf: &[u8], limit: usize, at_eof: bool, max: u32, only: Option<u8>) -> Scan {
+    let starts = |b: u8| match only {
+        Some(id) => b == id,
+        None => HeaderKind::from_id(b).is_some() || b == FILE_ID,
+    };
     let mut q = 0;
     while q < limit {
         // Only a header or file id can start a unit; jump between candidates quickly.
-        let Some(k) = buf[q..limit]
-            .iter()
-            .position(|&b| HeaderKind::from_id(b).is_some() || b == FILE_ID)
-        else {
+        let Some(k) = buf[q..limit].iter().position(|&b| starts(b)) else {
             return Scan::NotFound;
         };
         q += k;

@@ -1,11 +1,13 @@
 //! Command-line syntax (clap), and running a parsed command.
 
+use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
-use crate::input;
+use crate::accounts::Accounts;
+use crate::input::{self, Source};
 use crate::names::{EventOptions, EVENTS_HELP};
 use crate::report::Problems;
 
@@ -34,6 +36,81 @@ pub enum Command {
         #[arg(value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Print trails as OpenBSM's praudit does (also run as `praudit` through a symlink).
+    #[command(after_help = PRAUDIT_HELP)]
+    Praudit(PrauditArgs),
+}
+
+const PRAUDIT_HELP: &str = "Output is OpenBSM praudit's, byte for byte, except: error texts are BSD's \
+(as praudit prints them on macOS and FreeBSD); bad input is reported on stderr as \
+`knox praudit: FILE: <what> at offset N` and the next good record is printed; tokens praudit \
+misparses or does not know are printed with their right fields; -x is always well-formed XML; \
+-p never loops. Exit status: 0 all decoded, 1 decode errors reported, 2 usage error or unreadable file.
+
+Event names come from --events FILE, else the embedded table that --flavor picks, else \
+/etc/security/audit_event when this machine has one, else the embedded macOS table: on a machine \
+without the file the trail most likely comes from a Mac. User and group names come from this \
+machine, as praudit's do, unless --passwd/--group name the source machine's files; -n prints numbers.";
+
+/// praudit's flags, and knox's additions.
+#[derive(Debug, Args)]
+pub struct PrauditArgs {
+    /// One record per line.
+    #[arg(short = 'l')]
+    pub oneline: bool,
+    /// Numeric user and group ids instead of names.
+    #[arg(short = 'n')]
+    pub numeric: bool,
+    /// Skip to the first header32 record (input that starts mid-record, as from tail -f).
+    #[arg(short = 'p')]
+    pub sync: bool,
+    /// XML output.
+    #[arg(short = 'x')]
+    pub xml: bool,
+    /// Raw numbers: token ids, event numbers, ids, errnos, seconds.
+    #[arg(short = 'r', conflicts_with = "short")]
+    pub raw: bool,
+    /// Short event names (AUE_OPEN_R).
+    #[arg(short = 's')]
+    pub short: bool,
+    /// Field delimiter (any string; default a comma).
+    #[arg(short = 'd', value_name = "DEL", allow_hyphen_values = true)]
+    pub delim: Option<OsString>,
+    /// Times in UTC instead of the local time zone (TZ).
+    #[arg(long)]
+    pub utc: bool,
+    /// Make control characters in text fields visible (\^[, \n, \M-x) instead of raw.
+    #[arg(long)]
+    pub safe: bool,
+    /// User names from this passwd file (the source machine's) instead of this machine's.
+    #[arg(long, value_name = "FILE")]
+    pub passwd: Option<PathBuf>,
+    /// Group names from this group file (the source machine's) instead of this machine's.
+    #[arg(long, value_name = "FILE")]
+    pub group: Option<PathBuf>,
+    #[command(flatten)]
+    pub events: EventOptions,
+    /// Trail files, directories of trail files, or - for stdin (the default).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// `praudit ...` when the binary is invoked under that name.
+#[derive(Debug, Parser)]
+#[command(name = "praudit", version, about = "knox praudit: print BSM audit trails as OpenBSM's praudit does", after_help = PRAUDIT_HELP)]
+pub struct PrauditCli {
+    #[command(flatten)]
+    pub args: PrauditArgs,
+}
+
+fn expand(files: &[PathBuf], what: &str) -> Option<Vec<Source>> {
+    match input::expand(files) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("{what}: {e}");
+            None
+        }
+    }
 }
 
 /// Runs a command; returns the exit code.
@@ -45,12 +122,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> io::Result<i32> {
             files,
         } => {
             let mut problems = Problems::default();
-            let sources = match input::expand(&files) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("knox: {e}");
-                    return Ok(2);
-                }
+            let Some(sources) = expand(&files, "knox") else {
+                return Ok(2);
             };
             let (table, _) = match events.load() {
                 Ok(t) => t,
@@ -72,5 +145,66 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> io::Result<i32> {
             }
             Ok(problems.exit_code())
         }
+        Command::Praudit(args) => run_praudit(args, out),
     }
+}
+
+/// Runs `knox praudit`; returns the exit code.
+pub fn run_praudit(args: PrauditArgs, out: &mut dyn Write) -> io::Result<i32> {
+    let Some(sources) = expand(&args.files, "knox praudit") else {
+        return Ok(2);
+    };
+    let (table, _) = match args.events.load() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!(
+                "knox praudit: {}: {e}",
+                args.events.events.clone().unwrap_or_default().display()
+            );
+            return Ok(2);
+        }
+    };
+    let accounts = if args.numeric || args.raw {
+        Accounts::numeric()
+    } else {
+        match Accounts::new(args.passwd.as_deref(), args.group.as_deref()) {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("knox praudit: {e}");
+                return Ok(2);
+            }
+        }
+    };
+    let opts = crate::praudit::Options {
+        oneline: args.oneline,
+        raw: args.raw,
+        short: args.short,
+        xml: args.xml,
+        sync: args.sync,
+        delim: args.delim.map(os_bytes).unwrap_or_else(|| b",".to_vec()),
+        safe: args.safe,
+        utc: args.utc,
+    };
+    let mut printer = crate::praudit::Printer::new(opts, &table, accounts);
+    let mut problems = Problems::default();
+    let stderr = io::stderr();
+    crate::praudit::run(
+        &sources,
+        &mut printer,
+        out,
+        &mut stderr.lock(),
+        &mut problems,
+    )?;
+    Ok(problems.exit_code())
+}
+
+#[cfg(unix)]
+fn os_bytes(s: OsString) -> Vec<u8> {
+    use std::os::unix::ffi::OsStringExt;
+    s.into_vec()
+}
+
+#[cfg(not(unix))]
+fn os_bytes(s: OsString) -> Vec<u8> {
+    s.to_string_lossy().into_owned().into_bytes()
 }

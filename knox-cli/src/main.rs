@@ -3,10 +3,19 @@ use std::io::{self, Write};
 use clap::Parser;
 
 fn main() {
-    let cli = knox::cli::Cli::parse();
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
-    let code = match knox::cli::run(cli, &mut out).and_then(|c| out.flush().map(|_| c)) {
+    // Installed as (or linked to) `praudit`, knox behaves as praudit.
+    let as_praudit = std::env::args_os()
+        .next()
+        .and_then(|a| std::path::Path::new(&a).file_name().map(|n| n == "praudit"))
+        .unwrap_or(false);
+    let result = if as_praudit {
+        knox::cli::run_praudit(knox::cli::PrauditCli::parse().args, &mut out)
+    } else {
+        knox::cli::run(knox::cli::Cli::parse(), &mut out)
+    };
+    let code = match result.and_then(|c| out.flush().map(|_| c)) {
         Ok(code) => code,
         // `knox ... | head` closes the pipe: not an error.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,

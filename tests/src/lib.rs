@@ -228,3 +228,4 @@ pub fn knox(args: &[&str], stdin: Option<&[u8]>) -> (i32, Vec<u8>, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+pub mod praudit;

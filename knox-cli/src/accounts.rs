@@ -1,0 +1,137 @@
+//! Naming user and group ids: from this machine (as praudit does), from the source machine's
+//! `passwd` and `group` files (offline forensics), or not at all (`-n`).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Where names come from for one kind of id.
+#[derive(Debug)]
+enum Source {
+    /// This machine's account database, cached.
+    Host(RefCell<HashMap<u32, Option<String>>>),
+    /// A passwd- or group-format file: `name:x:id:...`.
+    File(HashMap<u32, String>),
+}
+
+/// Resolves uids and gids to names. Ids without a name print as signed decimals, as praudit's
+/// `%d` does (so an unset auid prints -1).
+#[derive(Debug)]
+pub struct Accounts {
+    numeric: bool,
+    users: Source,
+    groups: Source,
+}
+
+/// Parses `name:passwd:id:...` lines; the first line for an id wins.
+pub fn parse_id_file(text: &str) -> HashMap<u32, String> {
+    let mut m = HashMap::new();
+    for line in text.lines() {
+        if line.starts_with('#') {
+            continue;
+        }
+        let mut f = line.split(':');
+        let (Some(name), Some(_), Some(id)) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
+        if let Ok(id) = id.trim().parse::<u32>() {
+            m.entry(id).or_insert_with(|| name.to_string());
+        }
+    }
+    m
+}
+
+impl Accounts {
+    /// Numbers only (`-n`).
+    pub fn numeric() -> Accounts {
+        Accounts {
+            numeric: true,
+            users: Source::File(HashMap::new()),
+            groups: Source::File(HashMap::new()),
+        }
+    }
+
+    /// Names from the host, except where a file is given.
+    pub fn new(passwd: Option<&Path>, group: Option<&Path>) -> std::io::Result<Accounts> {
+        let load = |p: Option<&Path>| -> std::io::Result<Source> {
+            Ok(match p {
+                Some(p) => {
+                    Source::File(parse_id_file(&String::from_utf8_lossy(&std::fs::read(p)?)))
+                }
+                None => Source::Host(RefCell::new(HashMap::new())),
+            })
+        };
+        Ok(Accounts {
+            numeric: false,
+            users: load(passwd)?,
+            groups: load(group)?,
+        })
+    }
+
+    fn lookup(src: &Source, id: u32, host: fn(u32) -> Option<String>, out: &mut Vec<u8>) -> bool {
+        match src {
+            Source::File(m) => match m.get(&id) {
+                Some(n) => {
+                    out.extend_from_slice(n.as_bytes());
+                    true
+                }
+                None => false,
+            },
+            Source::Host(cache) => {
+                let mut c = cache.borrow_mut();
+                match c.entry(id).or_insert_with(|| host(id)) {
+                    Some(n) => {
+                        out.extend_from_slice(n.as_bytes());
+                        true
+                    }
+                    None => false,
+                }
+            }
+        }
+    }
+
+    /// Writes a user's name, or its id as a signed number.
+    pub fn write_user(&self, uid: u32, out: &mut Vec<u8>) {
+        if self.numeric || !Self::lookup(&self.users, uid, bsm_io::accounts::user_name, out) {
+            crate::praudit::fmt::int(out, uid as i32 as i64);
+        }
+    }
+
+    /// Writes a group's name, or its id as a signed number.
+    pub fn write_group(&self, gid: u32, out: &mut Vec<u8>) {
+        if self.numeric || !Self::lookup(&self.groups, gid, bsm_io::accounts::group_name, out) {
+            crate::praudit::fmt::int(out, gid as i32 as i64);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_name_ids_and_unknown_ids_print_signed() {
+        let dir = std::env::temp_dir().join(format!("knox-accounts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("passwd"),
+            "root:x:0:0::/:/bin/sh\nalice:*:501:20::/:/bin/zsh\nalice2:*:501:20::/:/bin/zsh\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("group"), "wheel:*:0:root\nstaff:*:20:\n").unwrap();
+        let a = Accounts::new(Some(&dir.join("passwd")), Some(&dir.join("group"))).unwrap();
+        let mut out = Vec::new();
+        a.write_user(501, &mut out);
+        out.push(b' ');
+        a.write_user(u32::MAX, &mut out);
+        out.push(b' ');
+        a.write_group(20, &mut out);
+        out.push(b' ');
+        a.write_group(7, &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), "alice -1 staff 7");
+        let mut out = Vec::new();
+        Accounts::numeric().write_user(0, &mut out);
+        assert_eq!(out, b"0");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

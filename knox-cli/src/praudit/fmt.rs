@@ -1,0 +1,348 @@
+//! Small formatting helpers for praudit output: numbers, times, error texts and escaping. They
+//! append to a byte buffer, which the driver writes out in large pieces.
+
+use bsm_format::{BsmErrno, Time};
+use chrono::TimeZone;
+
+/// Appends an unsigned decimal.
+pub fn uint(out: &mut Vec<u8>, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// Appends a signed decimal.
+pub fn int(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    uint(out, n.unsigned_abs());
+}
+
+/// Appends lowercase hex digits (no prefix).
+pub fn hex(out: &mut Vec<u8>, n: u64) {
+    use std::io::Write;
+    let _ = write!(out, "{n:x}");
+}
+
+/// Appends `0x` then hex digits, as C's `0x%x` (so 0 prints `0x0`).
+pub fn hex0x(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(b"0x");
+    hex(out, n);
+}
+
+/// Appends C's `%#x`: `0x` then hex digits, except that 0 prints `0`.
+pub fn alt_hex(out: &mut Vec<u8>, n: u64) {
+    if n == 0 {
+        out.push(b'0');
+    } else {
+        hex0x(out, n);
+    }
+}
+
+/// Appends octal digits.
+pub fn octal(out: &mut Vec<u8>, n: u64) {
+    use std::io::Write;
+    let _ = write!(out, "{n:o}");
+}
+
+/// Appends bytes as `0x` + lowercase hex pairs.
+pub fn hex_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    const D: &[u8; 16] = b"0123456789abcdef";
+    out.extend_from_slice(b"0x");
+    for &x in b {
+        out.push(D[(x >> 4) as usize]);
+        out.push(D[(x & 15) as usize]);
+    }
+}
+
+/// Appends an address: dotted quad or RFC 5952 IPv6.
+pub fn addr(out: &mut Vec<u8>, a: &bsm_format::Address) {
+    use std::io::Write;
+    let _ = write!(out, "{a}");
+}
+
+/// praudit's text for a return status: `success`, `failure : <BSD description>`, or
+/// `failure: Unknown error: N` for numbers BSM does not describe. The descriptions are BSD's, as
+/// praudit prints them on macOS and FreeBSD, whatever the host knox runs on.
+pub fn errno_text(out: &mut Vec<u8>, e: BsmErrno) {
+    if e.is_success() {
+        out.extend_from_slice(b"success");
+        return;
+    }
+    match e.description().filter(|d| !d.is_empty()) {
+        Some(d) => {
+            out.extend_from_slice(b"failure : ");
+            out.extend_from_slice(d.as_bytes());
+        }
+        None => {
+            out.extend_from_slice(b"failure: Unknown error: ");
+            uint(out, e.0 as u64);
+        }
+    }
+}
+
+/// Formats seconds the way C's `ctime` does (`Tue Nov 14 22:13:20 2023`), in the local time
+/// zone (`TZ` honoured) or in UTC. Caches the last second, since records come many per second.
+#[derive(Debug)]
+pub struct Ctime {
+    utc: bool,
+    last: Option<(u64, Vec<u8>)>,
+}
+
+impl Ctime {
+    pub fn new(utc: bool) -> Ctime {
+        Ctime { utc, last: None }
+    }
+
+    pub fn write(&mut self, out: &mut Vec<u8>, sec: u64) {
+        if let Some((s, text)) = &self.last {
+            if *s == sec {
+                out.extend_from_slice(text);
+                return;
+            }
+        }
+        let text = self.format(sec);
+        out.extend_from_slice(&text);
+        self.last = Some((sec, text));
+    }
+
+    fn format(&self, sec: u64) -> Vec<u8> {
+        const CTIME: &str = "%a %b %e %H:%M:%S %Y";
+        let Ok(s) = i64::try_from(sec) else {
+            return sec.to_string().into_bytes();
+        };
+        let text = if self.utc {
+            chrono::Utc
+                .timestamp_opt(s, 0)
+                .single()
+                .map(|t| t.format(CTIME).to_string())
+        } else {
+            chrono::Local
+                .timestamp_opt(s, 0)
+                .single()
+                .map(|t| t.format(CTIME).to_string())
+        };
+        text.unwrap_or_else(|| sec.to_string()).into_bytes()
+    }
+}
+
+/// The header's time as praudit prints it: `<ctime><delim> + <msec> msec`.
+pub fn time_text(out: &mut Vec<u8>, ctime: &mut Ctime, t: Time, delim: &[u8]) {
+    ctime.write(out, t.sec);
+    out.extend_from_slice(delim);
+    msec_text(out, t);
+}
+
+/// ` + <msec> msec` (msec masked to 32 bits, as praudit does).
+pub fn msec_text(out: &mut Vec<u8>, t: Time) {
+    out.extend_from_slice(b" + ");
+    uint(out, t.msec & 0xffff_ffff);
+    out.extend_from_slice(b" msec");
+}
+
+/// Appends a counted string as praudit prints it in text modes: raw bytes, NULs skipped.
+pub fn raw_text(out: &mut Vec<u8>, b: &[u8]) {
+    if memchr_nul(b) {
+        out.extend(b.iter().copied().filter(|&c| c != 0));
+    } else {
+        out.extend_from_slice(b);
+    }
+}
+
+fn memchr_nul(b: &[u8]) -> bool {
+    b.contains(&0)
+}
+
+/// Appends a string with control characters made visible, for `--safe` text output and the
+/// knox-native tools: BSD vis(3) style (`\^A`, `\M-x`, `\\`), tab and newline as `\t` and `\n`.
+pub fn safe_text(out: &mut Vec<u8>, b: &[u8]) {
+    for &c in b {
+        match c {
+            0 => {}
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            0x20..=0x7e => out.push(c),
+            _ => vis_byte(out, c),
+        }
+    }
+}
+
+/// BSD vis(3) encoding of one non-printable byte: `\^X` for controls, `\M-x` / `\M^X` for
+/// bytes with the high bit set.
+pub fn vis_byte(out: &mut Vec<u8>, c: u8) {
+    out.push(b'\\');
+    let mut c = c;
+    if c & 0x80 != 0 {
+        out.push(b'M');
+        c &= 0x7f;
+        if c < 0x20 || c == 0x7f {
+            out.push(b'^');
+            out.push(if c == 0x7f { b'?' } else { c + b'@' });
+        } else {
+            out.push(b'-');
+            out.push(c);
+        }
+    } else {
+        out.push(b'^');
+        out.push(if c == 0x7f { b'?' } else { c + b'@' });
+    }
+}
+
+/// Where an XML string goes: element content or an attribute value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum XmlPlace {
+    Content,
+    Attribute,
+}
+
+/// Appends text so that the XML stays well-formed and otherwise unchanged: `&` and `<` (and `"`
+/// in attributes, `>` after `]]`) become entities, valid UTF-8 passes through, and bytes XML
+/// cannot carry (controls other than tab and newline, invalid UTF-8) are vis-encoded. NULs are
+/// skipped as in text mode.
+pub fn xml_text(out: &mut Vec<u8>, b: &[u8], place: XmlPlace) {
+    let mut rest = b;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                xml_str(out, s, place);
+                return;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                // Cannot fail: `good` is the valid prefix.
+                xml_str(out, std::str::from_utf8(good).unwrap_or(""), place);
+                let n = e.error_len().unwrap_or(bad.len());
+                for &c in &bad[..n] {
+                    vis_byte(out, c);
+                }
+                rest = &bad[n..];
+            }
+        }
+    }
+}
+
+fn xml_str(out: &mut Vec<u8>, s: &str, place: XmlPlace) {
+    let b = s.as_bytes();
+    for (i, ch) in s.char_indices() {
+        let c = ch as u32;
+        match ch {
+            '\0' => {}
+            '&' => out.extend_from_slice(b"&amp;"),
+            '<' => out.extend_from_slice(b"&lt;"),
+            '"' if place == XmlPlace::Attribute => out.extend_from_slice(b"&quot;"),
+            '>' if i >= 2 && &b[i - 2..i] == b"]]" => out.extend_from_slice(b"&gt;"),
+            '\t' | '\n' => out.push(c as u8),
+            _ if c < 0x20 || c == 0x7f => vis_byte(out, c as u8),
+            // Characters XML 1.0 does not allow at all.
+            '\u{fffe}' | '\u{ffff}' => {
+                let mut tmp = [0u8; 4];
+                for &x in ch.encode_utf8(&mut tmp).as_bytes() {
+                    vis_byte(out, x);
+                }
+            }
+            _ => {
+                let mut tmp = [0u8; 4];
+                out.extend_from_slice(ch.encode_utf8(&mut tmp).as_bytes());
+            }
+        }
+    }
+}
+
+/// praudit's own escaping of exec arguments and environment in XML: the five XML entities,
+/// backslash doubled, and every byte outside printable ASCII (but tab and newline) vis-encoded.
+pub fn xml_vis(out: &mut Vec<u8>, b: &[u8]) {
+    for &c in b {
+        match c {
+            0 => {}
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'>' => out.extend_from_slice(b"&gt;"),
+            b'"' => out.extend_from_slice(b"&quot;"),
+            b'\'' => out.extend_from_slice(b"&apos;"),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' | b'\n' | 0x20..=0x7e => out.push(c),
+            _ => vis_byte(out, c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(mut f: impl FnMut(&mut Vec<u8>)) -> String {
+        let mut v = Vec::new();
+        f(&mut v);
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn numbers_print_like_c() {
+        assert_eq!(s(|o| int(o, -1)), "-1");
+        assert_eq!(s(|o| uint(o, u64::MAX)), "18446744073709551615");
+        assert_eq!(s(|o| alt_hex(o, 0)), "0");
+        assert_eq!(s(|o| alt_hex(o, 80)), "0x50");
+        assert_eq!(s(|o| hex0x(o, 0)), "0x0");
+        assert_eq!(s(|o| octal(o, 0o100644)), "100644");
+        assert_eq!(s(|o| hex_bytes(o, &[0, 0xab])), "0x00ab");
+    }
+
+    #[test]
+    fn errno_texts_are_bsd() {
+        assert_eq!(s(|o| errno_text(o, BsmErrno(0))), "success");
+        assert_eq!(
+            s(|o| errno_text(o, BsmErrno(145))),
+            "failure : Operation timed out"
+        );
+        assert_eq!(
+            s(|o| errno_text(o, BsmErrno(250))),
+            "failure: Unknown error: 250"
+        );
+        assert_eq!(
+            s(|o| errno_text(o, BsmErrno(100))),
+            "failure: Unknown error: 100"
+        );
+    }
+
+    #[test]
+    fn ctime_in_utc() {
+        let mut c = Ctime::new(true);
+        assert_eq!(s(|o| c.write(o, 1_700_000_000)), "Tue Nov 14 22:13:20 2023");
+        assert_eq!(s(|o| c.write(o, 0)), "Thu Jan  1 00:00:00 1970");
+        assert_eq!(s(|o| c.write(o, 4294967295)), "Sun Feb  7 06:28:15 2106");
+    }
+
+    #[test]
+    fn vis_and_xml_escaping() {
+        assert_eq!(
+            s(|o| xml_vis(o, "café\x01\x7f\u{ff}".as_bytes())),
+            "caf\\M-C\\M-)\\^A\\^?\\M-C\\M-?"
+        );
+        assert_eq!(s(|o| xml_vis(o, &[0xff])), "\\M^?");
+        assert_eq!(s(|o| xml_vis(o, b"<a&'\\")), "&lt;a&amp;&apos;\\\\");
+        assert_eq!(
+            s(|o| xml_text(o, b"/tmp/<a&b>\"q\"'s'", XmlPlace::Content)),
+            "/tmp/&lt;a&amp;b>\"q\"'s'"
+        );
+        assert_eq!(s(|o| xml_text(o, b"a\"b", XmlPlace::Attribute)), "a&quot;b");
+        assert_eq!(
+            s(|o| xml_text(o, b"x/\x01\x7f\xff caf\xc3\xa9", XmlPlace::Content)),
+            "x/\\^A\\^?\\M^? café"
+        );
+        assert_eq!(s(|o| xml_text(o, b"]]>", XmlPlace::Content)), "]]&gt;");
+        assert_eq!(
+            s(|o| safe_text(o, b"a\tb\n\x1b[31m\\")),
+            "a\\tb\\n\\^[[31m\\\\"
+        );
+    }
+}

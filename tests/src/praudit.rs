@@ -1,0 +1,334 @@
+//! Running `knox praudit` in-process against the oracle, and the normalisations that state,
+//! in code, where knox deliberately differs from OpenBSM's praudit.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use knox::accounts::Accounts;
+use knox::input::Source;
+use knox::praudit::{fmt, Options, Printer};
+use knox::report::Problems;
+
+/// The praudit flags behind an oracle output suffix (`modes.tsv`).
+pub fn options_for(suffix: &str) -> Option<(Options, bool)> {
+    let mut o = Options {
+        utc: true,
+        ..Options::default()
+    };
+    let mut numeric = false;
+    match suffix {
+        "" => {}
+        "-l" => o.oneline = true,
+        "-n" => numeric = true,
+        "-r" => o.raw = true,
+        "-s" => o.short = true,
+        "-x" => o.xml = true,
+        "-lx" => (o.oneline, o.xml) = (true, true),
+        "-ln" => (o.oneline, numeric) = (true, true),
+        "-lr" => (o.oneline, o.raw) = (true, true),
+        "-ls" => (o.oneline, o.short) = (true, true),
+        "-xn" => (o.xml, numeric) = (true, true),
+        "-xr" => (o.xml, o.raw) = (true, true),
+        "-xs" => (o.xml, o.short) = (true, true),
+        "-lxn" => (o.oneline, o.xml, numeric) = (true, true, true),
+        "-d_pipe" => o.delim = b"|".to_vec(),
+        "-l-d_pipe" => (o.oneline, o.delim) = (true, b"|".to_vec()),
+        "-l-d_colons" => (o.oneline, o.delim) = (true, b"::".to_vec()),
+        "-p" => o.sync = true,
+        _ => return None,
+    }
+    Some((o, numeric || suffix.contains('r')))
+}
+
+/// Every suffix of `modes.tsv` that is a praudit run.
+pub const SUFFIXES: [&str; 18] = [
+    "",
+    "-l",
+    "-n",
+    "-r",
+    "-s",
+    "-x",
+    "-lx",
+    "-ln",
+    "-lr",
+    "-ls",
+    "-xn",
+    "-xr",
+    "-xs",
+    "-lxn",
+    "-d_pipe",
+    "-l-d_pipe",
+    "-l-d_colons",
+    "-p",
+];
+
+/// Runs knox praudit over files with the oracle host's names and events; returns (stdout, stderr, exit code).
+pub fn run(
+    oracle: &Path,
+    files: &[PathBuf],
+    opts: Options,
+    numeric: bool,
+) -> (Vec<u8>, Vec<u8>, i32) {
+    let env = oracle.join("env");
+    let events = bsm_format::tables::EventTable::parse(
+        &std::fs::read_to_string(env.join("audit_event")).unwrap(),
+    );
+    let accounts = if numeric {
+        Accounts::numeric()
+    } else {
+        Accounts::new(Some(&env.join("passwd")), Some(&env.join("group"))).unwrap()
+    };
+    let mut printer = Printer::new(opts, &events, accounts);
+    let sources: Vec<Source> = files.iter().cloned().map(Source::File).collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut problems = Problems::default();
+    knox::praudit::run(&sources, &mut printer, &mut out, &mut err, &mut problems).unwrap();
+    (out, err, problems.exit_code())
+}
+
+/// Difference 1: error texts. praudit printed the host's (glibc) `strerror`; knox prints BSD's
+/// texts, as praudit does on macOS and FreeBSD. Maps each text praudit printed for a BSM errno to
+/// knox's text for the same errno, using the oracle's errno table.
+pub struct ErrnoTexts(Vec<(Vec<u8>, Vec<u8>)>);
+
+impl ErrnoTexts {
+    pub fn load(oracle: &Path) -> ErrnoTexts {
+        let text = std::fs::read_to_string(oracle.join("env/bsm_errno_table.tsv")).unwrap();
+        let mut map: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split('\t').collect();
+            let n: u8 = f[0].parse().unwrap();
+            let mut knox = Vec::new();
+            fmt::errno_text(&mut knox, bsm_format::BsmErrno(n));
+            let prev = map.insert(f[2].as_bytes().to_vec(), knox.clone());
+            assert!(
+                prev.is_none_or(|p| p == knox),
+                "two errnos print {:?} differently in knox",
+                f[2]
+            );
+        }
+        let mut v: Vec<_> = map
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(b"failure"))
+            .collect();
+        // Longest first, so that a text is never replaced by a shorter one it starts with.
+        v.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+        ErrnoTexts(v)
+    }
+
+    pub fn apply(&self, b: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        'outer: while i < b.len() {
+            if b[i] == b'f' && b[i..].starts_with(b"failure") {
+                for (from, to) in &self.0 {
+                    if b[i..].starts_with(from) {
+                        out.extend_from_slice(to);
+                        i += from.len();
+                        continue 'outer;
+                    }
+                }
+            }
+            out.push(b[i]);
+            i += 1;
+        }
+        out
+    }
+}
+
+fn replace(b: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i..].starts_with(from) {
+            out.extend_from_slice(to);
+            i += from.len();
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn find(b: &[u8], pat: &[u8], from: usize) -> Option<usize> {
+    b.get(from..)?
+        .windows(pat.len())
+        .position(|w| w == pat)
+        .map(|p| p + from)
+}
+
+/// Difference 4: praudit's XML is not always well-formed; knox fixes each broken construct the
+/// obvious way. This turns praudit's output into what knox prints, construct by construct.
+pub fn fix_praudit_xml(b: &[u8], oneline: bool) -> Vec<u8> {
+    let mut b = header32_ex_as_attributes(b);
+    b = replace(&b, b"<IPCipc-type=", b"<IPC ipc-type=");
+    b = replace(&b, b"</gid></group><gid>", b"</gid><gid>");
+    b = replace(&b, b"<group>\n", b"<group></group>\n");
+    b = replace(&b, b"<group></record>", b"<group></group></record>");
+    b = replace(&b, b"<arbitrary \n", b"<arbitrary />\n");
+    b = replace(&b, b"<arbitrary </record>", b"<arbitrary /></record>");
+    for (bad, element, attr) in [
+        (&b"arg_uuid-num=\""[..], &b"arg_uuid"[..], &b"num=\""[..]),
+        (b"ret_uuid-num=\"", b"ret_uuid", b"num=\""),
+        (b"type=\"", b"privilege", b"type=\""),
+        (b"status=\"", b"use_of_privilege", b"status=\""),
+    ] {
+        b = name_bare_attributes(&b, bad, element, attr);
+    }
+    b = close_open_records(&b, oneline);
+    escape_text(&b)
+}
+
+/// `<record ,SIZE,VER,EVENT,MOD,HOST,TIME, + N msec` (praudit prints header32_ex in text form) →
+/// `<record version="VER" event="EVENT" modifier="MOD" host="HOST" time="TIME" msec=" + N msec" >`.
+fn header32_ex_as_attributes(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(p) = find(b, b"<record ,", i) {
+        out.extend_from_slice(&b[i..p]);
+        let start = p + b"<record ,".len();
+        let end = find(b, b" msec", start).expect("header_ex ends in msec") + b" msec".len();
+        let h = std::str::from_utf8(&b[start..end]).unwrap();
+        let (msec_at, _) = h.rmatch_indices(", + ").next().unwrap();
+        let (head, msec) = (&h[..msec_at], &h[msec_at + 1..]);
+        let mut back = head.rsplitn(4, ',');
+        let (time, host, modifier, rest) = (
+            back.next().unwrap(),
+            back.next().unwrap(),
+            back.next().unwrap(),
+            back.next().unwrap(),
+        );
+        let mut front = rest.splitn(3, ',');
+        let (_size, version, event) = (
+            front.next().unwrap(),
+            front.next().unwrap(),
+            front.next().unwrap(),
+        );
+        out.extend_from_slice(
+            format!("<record version=\"{version}\" event=\"{event}\" modifier=\"{modifier}\" host=\"{host}\" time=\"{time}\" msec=\"{msec}\" >").as_bytes(),
+        );
+        i = end;
+    }
+    out.extend_from_slice(&b[i..]);
+    out
+}
+
+/// praudit prints some tokens as attributes with no element: `bad...` at the start of a token
+/// (line start, or after `>` in -l) becomes `<element attr... />`.
+fn name_bare_attributes(b: &[u8], bad: &[u8], element: &[u8], attr: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(p) = find(b, bad, i) {
+        let at_token_start = p == 0 || b[p - 1] == b'\n' || b[p - 1] == b'>';
+        if !at_token_start {
+            out.extend_from_slice(&b[i..p + bad.len()]);
+            i = p + bad.len();
+            continue;
+        }
+        out.extend_from_slice(&b[i..p]);
+        out.push(b'<');
+        out.extend_from_slice(element);
+        out.push(b' ');
+        out.extend_from_slice(attr);
+        // The attributes end with `" ` followed by the end of the token (newline or `<`).
+        let mut j = p + bad.len();
+        loop {
+            let q = find(b, b"\" ", j).expect("attribute list ends");
+            if matches!(b.get(q + 2), Some(b'\n' | b'<') | None) {
+                out.extend_from_slice(&b[p + bad.len()..q + 2]);
+                out.extend_from_slice(b"/>");
+                i = q + 2;
+                break;
+            }
+            j = q + 2;
+        }
+    }
+    out.extend_from_slice(&b[i..]);
+    out
+}
+
+/// praudit leaves `<record>` open when it skips the rest of a record; knox closes it. (Text
+/// content may contain newlines, so a record is open until its `</record>` or the next unit.)
+fn close_open_records(b: &[u8], oneline: bool) -> Vec<u8> {
+    let mut out: Vec<u8> = Vec::new();
+    let mut open = false;
+    for line in b.split_inclusive(|&c| c == b'\n') {
+        let starts_unit = line.starts_with(b"<record ")
+            || line == b"</audit>\n"
+            || (oneline && line.starts_with(b"<file "));
+        if starts_unit && open {
+            if oneline {
+                out.pop();
+                out.extend_from_slice(b"</record>\n");
+            } else {
+                out.extend_from_slice(b"</record>\n");
+            }
+        }
+        if line.starts_with(b"<record ") {
+            open = true;
+        }
+        if line.ends_with(b"</record>\n") {
+            open = false;
+        }
+        out.extend_from_slice(line);
+    }
+    out
+}
+
+/// praudit prints path, text, file names, data and attribute values unescaped; knox escapes them.
+fn escape_text(b: &[u8]) -> Vec<u8> {
+    const RAW_CONTENT: [&[u8]; 4] = [b"path", b"text", b"file", b"arbitrary"];
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'<' || b[i..].starts_with(b"</") || b[i..].starts_with(b"<?") {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        // A start tag: copy it, escaping attribute values (which end at `"` + space, `>` or `/`).
+        let name_end = i
+            + 1
+            + b[i + 1..]
+                .iter()
+                .position(|&c| c == b' ' || c == b'>' || c == b'/')
+                .unwrap_or(0);
+        let name = &b[i + 1..name_end];
+        let mut j = name_end;
+        out.extend_from_slice(&b[i..j]);
+        loop {
+            match b.get(j) {
+                None => break,
+                Some(b'>') => {
+                    out.push(b'>');
+                    j += 1;
+                    break;
+                }
+                Some(_) if b[j..].starts_with(b"=\"") => {
+                    out.extend_from_slice(b"=\"");
+                    let mut k = j + 2;
+                    while !(b[k] == b'"' && matches!(b.get(k + 1), Some(b' ' | b'>' | b'/'))) {
+                        k += 1;
+                    }
+                    fmt::xml_text(&mut out, &b[j + 2..k], fmt::XmlPlace::Attribute);
+                    out.push(b'"');
+                    j = k + 1;
+                }
+                Some(&c) => {
+                    out.push(c);
+                    j += 1;
+                }
+            }
+        }
+        i = j;
+        let self_closing = out.ends_with(b"/>");
+        if RAW_CONTENT.contains(&name) && !self_closing {
+            let close = [b"</", name, b">"].concat();
+            let end = find(b, &close, i).expect("element closes");
+            fmt::xml_text(&mut out, &b[i..end], fmt::XmlPlace::Content);
+            i = end;
+        }
+    }
+    out
+}

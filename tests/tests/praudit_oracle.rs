@@ -1,0 +1,252 @@
+//! knox praudit against OpenBSM's praudit: every oracle input in every flag combination. Output
+//! must be identical after applying only the documented differences (see `knox_tests::praudit`):
+//! error texts are BSD's, and `-x` is well-formed (praudit's broken constructs fixed). Inputs
+//! where knox decodes what praudit misparses are listed with their reason and pinned apart.
+//! Every `-x` output must parse with a real XML parser.
+
+use std::path::PathBuf;
+
+use knox_tests::oracle;
+use knox_tests::praudit::{fix_praudit_xml, options_for, run, ErrnoTexts, SUFFIXES};
+
+/// Inputs where knox prints different tokens from praudit, and why (tested on their own below).
+const KNOX_DECODES_DIFFERENTLY: [(&str, &str); 9] = [
+    (
+        "records/0x3b_newgroups_20_overflow",
+        "praudit reads 16 of 20 gids and misparses the rest",
+    ),
+    (
+        "records/0x82_sockunix_path_120_overflow",
+        "praudit cuts the path at 108 bytes and misparses the rest",
+    ),
+    (
+        "records/0x83_unknown_rights_then_path_return",
+        "praudit does not know FreeBSD's rights token",
+    ),
+    (
+        "records/0xed_identity_in_record",
+        "praudit does not know Apple's identity token",
+    ),
+    (
+        "records/0x00_unknown_invalid",
+        "knox reports token id 0x00 (AUT_INVALID) as an error",
+    ),
+    (
+        "records/0x83_unknown_rights_freebsd",
+        "the bytes do not fit the rights layout: an error",
+    ),
+    (
+        "records/0xed_unknown_identity_apple",
+        "the bytes do not fit the identity layout: an error",
+    ),
+    (
+        "records/0xee_unknown_krb5_principal_apple",
+        "the bytes do not fit the string-list layout: an error",
+    ),
+    (
+        "records/0xef_unknown_cert_hash_apple",
+        "the bytes do not fit the string-list layout: an error",
+    ),
+];
+
+/// Inputs knox decodes like praudit but prints differently, and why (pinned below).
+const KNOX_PRINTS_DIFFERENTLY: [(&str, &str); 3] = [
+    (
+        "records/0x21_data_decimal_int64",
+        "praudit prints only the low 32 bits of 64-bit data items",
+    ),
+    (
+        "records/0x21_data_hex_int64",
+        "praudit prints only the low 32 bits of 64-bit data items",
+    ),
+    (
+        "records/0x21_data_octal_int64",
+        "praudit prints only the low 32 bits of 64-bit data items",
+    ),
+];
+
+fn first_difference(a: &[u8], b: &[u8]) -> String {
+    let (la, lb): (Vec<&[u8]>, Vec<&[u8]>) = (
+        a.split(|&c| c == b'\n').collect(),
+        b.split(|&c| c == b'\n').collect(),
+    );
+    for (i, (x, y)) in la.iter().zip(&lb).enumerate() {
+        if x != y {
+            return format!(
+                "line {}:\n  knox:    {}\n  praudit: {}",
+                i + 1,
+                String::from_utf8_lossy(x),
+                String::from_utf8_lossy(y)
+            );
+        }
+    }
+    format!("line counts differ: knox {} praudit {}", la.len(), lb.len())
+}
+
+#[test]
+fn every_well_formed_input_prints_as_praudit_in_all_18_modes() {
+    let Some(oracle) = oracle() else { return };
+    let errno = ErrnoTexts::load(&oracle);
+    let mut inputs =
+        knox_tests::inputs_with_output(&oracle, &["records", "trails", "openbsm-reference"], "");
+    // Of the malformed inputs, these two are well-formed trails.
+    for name in ["file_tokens_around_record", "empty_file"] {
+        let p = oracle.join("malformed").join(format!("{name}.bsm"));
+        inputs.push((format!("malformed/{name}"), p.clone(), p));
+    }
+    let (mut identical, mut compared, mut xml_parsed) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for (name, input, _) in &inputs {
+        if KNOX_DECODES_DIFFERENTLY
+            .iter()
+            .chain(&KNOX_PRINTS_DIFFERENTLY)
+            .any(|(n, _)| n == name)
+        {
+            continue;
+        }
+        let stem = input
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .trim_end_matches(".bsm")
+            .to_string();
+        for suffix in SUFFIXES {
+            let expected_path = input.with_file_name(format!("{stem}.praudit{suffix}.txt"));
+            let Ok(expected) = std::fs::read(&expected_path) else {
+                continue;
+            };
+            let (opts, numeric) = options_for(suffix).unwrap();
+            let (xml, raw, oneline) = (opts.xml, opts.raw, opts.oneline);
+            let (out, _err, _) = run(&oracle, &[PathBuf::from(input)], opts, numeric);
+            let mut want = if raw {
+                expected.clone()
+            } else {
+                errno.apply(&expected)
+            };
+            if xml {
+                want = fix_praudit_xml(&want, oneline);
+                let text = std::str::from_utf8(&out)
+                    .unwrap_or_else(|e| panic!("{name}{suffix}: XML is not UTF-8: {e}"));
+                roxmltree::Document::parse(text)
+                    .unwrap_or_else(|e| panic!("{name}{suffix}: knox's XML does not parse: {e}"));
+                xml_parsed += 1;
+            }
+            compared += 1;
+            if out == want {
+                identical += 1;
+            } else {
+                failures.push(format!(
+                    "{name} {suffix}: {}",
+                    first_difference(&out, &want)
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "{identical} of {compared} praudit outputs identical; {xml_parsed} XML outputs parsed"
+    );
+    for f in failures.iter().take(20) {
+        eprintln!("{f}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} outputs differ from praudit",
+        failures.len()
+    );
+    assert!(compared > 4000);
+}
+
+fn knox_text(oracle: &std::path::Path, name: &str, suffix: &str) -> (String, String, i32) {
+    let (opts, numeric) = options_for(suffix).unwrap();
+    let (out, err, code) = run(oracle, &[oracle.join(format!("{name}.bsm"))], opts, numeric);
+    (
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8(err).unwrap(),
+        code,
+    )
+}
+
+/// What knox prints where it decodes differently from praudit (the inputs skipped above).
+#[test]
+fn tokens_praudit_misparses_or_does_not_know_print_their_right_fields() {
+    let Some(oracle) = oracle() else { return };
+    let (out, _, code) = knox_text(&oracle, "records/0x3b_newgroups_20_overflow", "-n");
+    assert_eq!(code, 0);
+    let gids: Vec<String> = [0u32, 20, 501, 65534]
+        .iter()
+        .map(u32::to_string)
+        .chain((1004..1020).map(|g| g.to_string()))
+        .collect();
+    assert_eq!(
+        out.lines().nth(1).unwrap(),
+        format!("group,{}", gids.join(","))
+    );
+    assert_eq!(out.lines().nth(2).unwrap(), "trailer,108");
+
+    let (out, _, _) = knox_text(&oracle, "records/0x82_sockunix_path_120_overflow", "");
+    assert_eq!(
+        out.lines().nth(1).unwrap(),
+        format!("socket-unix,1,/{}", "v".repeat(118))
+    );
+    assert_eq!(out.lines().nth(2).unwrap(), "trailer,148");
+
+    let (out, _, _) = knox_text(
+        &oracle,
+        "records/0x83_unknown_rights_then_path_return",
+        "-n",
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[1], "rights,0x0000000000000001,0x0200000000000000");
+    assert_eq!(lines[2], "path,/etc/passwd");
+    assert_eq!(
+        lines[3],
+        "subject,501,0,0,501,20,4242,100001,4660,192.0.2.10"
+    );
+
+    let (out, _, _) = knox_text(&oracle, "records/0xed_identity_in_record", "");
+    assert_eq!(
+        out.lines().nth(3).unwrap(),
+        "identity,1,com.apple.xpcd,complete,,complete,0x123456789abcdef0123456789abcdef012345678"
+    );
+    let (out, _, _) = knox_text(&oracle, "records/0xed_identity_in_record", "-x");
+    assert!(out.contains(
+        "<identity signer-type=\"1\" signing-id=\"com.apple.xpcd\" signing-id-truncated=\"no\" team-id=\"\" \
+         team-id-truncated=\"no\" cdhash=\"0x123456789abcdef0123456789abcdef012345678\" />"
+    ), "{out}");
+    roxmltree::Document::parse(&out).unwrap();
+
+    for (name, offset) in [
+        ("records/0x00_unknown_invalid", 18),
+        ("records/0x83_unknown_rights_freebsd", 19),
+        ("records/0xed_unknown_identity_apple", 25),
+    ] {
+        let (out, err, code) = knox_text(&oracle, name, "-l");
+        assert_eq!(code, 1, "{name}");
+        assert!(out.starts_with("header,34,11,"), "{name}: {out}");
+        assert!(
+            err.starts_with(&format!("knox praudit: {}", oracle.join(name).display())),
+            "{err}"
+        );
+        assert!(
+            err.trim_end().ends_with(&format!("at offset {offset}")),
+            "{name}: {err}"
+        );
+    }
+}
+
+#[test]
+fn data_items_of_64_bits_print_whole() {
+    let Some(oracle) = oracle() else { return };
+    // Items (little-endian, as written on x86-64 and arm64): 0x0000000100000002, 0xfedcba9876543210.
+    for (name, items) in [
+        ("decimal", " 4294967298 -81985529216486896"),
+        ("hex", " 100000002 fedcba9876543210"),
+        ("octal", " 40000000002 1773345651416625031020"),
+    ] {
+        let (out, _, _) = knox_text(&oracle, &format!("records/0x21_data_{name}_int64"), "");
+        assert_eq!(
+            out.lines().nth(1).unwrap(),
+            format!("arbitrary,{name},int64,2,{items}")
+        );
+    }
+}
