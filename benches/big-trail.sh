@@ -30,4 +30,7 @@ row() {
 row "cat" cat "$trail"
 row "decode-walk (frame + decode every token)" target/release/decode-walk "$trail"
 row "knox stats" target/release/knox stats "$trail"
+row "knox praudit -l (event and user names)" target/release/knox praudit -l "$trail"
+row "knox praudit (default)" target/release/knox praudit "$trail"
+row "knox praudit -x" target/release/knox praudit -x "$trail"
 target/release/decode-walk "$trail"

@@ -9,10 +9,31 @@ use std::path::Path;
 #[derive(Debug)]
 enum Source {
     /// This machine's account database, cached.
-    Host(RefCell<HashMap<u32, Option<String>>>),
+    Host(RefCell<HashMap<u32, Option<String>, IdHash>>),
     /// A passwd- or group-format file: `name:x:id:...`.
-    File(HashMap<u32, String>),
+    File(HashMap<u32, String, IdHash>),
 }
+
+/// A fast hash for small integer keys (ids are not attacker-chosen in a way that matters here:
+/// the worst case is a slower lookup).
+#[derive(Debug, Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type IdHash = std::hash::BuildHasherDefault<IdHasher>;
 
 /// Resolves uids and gids to names. Ids without a name print as signed decimals, as praudit's
 /// `%d` does (so an unset auid prints -1).
@@ -24,8 +45,8 @@ pub struct Accounts {
 }
 
 /// Parses `name:passwd:id:...` lines; the first line for an id wins.
-pub fn parse_id_file(text: &str) -> HashMap<u32, String> {
-    let mut m = HashMap::new();
+pub fn parse_id_file(text: &str) -> HashMap<u32, String, IdHash> {
+    let mut m = HashMap::default();
     for line in text.lines() {
         if line.starts_with('#') {
             continue;
@@ -46,8 +67,8 @@ impl Accounts {
     pub fn numeric() -> Accounts {
         Accounts {
             numeric: true,
-            users: Source::File(HashMap::new()),
-            groups: Source::File(HashMap::new()),
+            users: Source::File(HashMap::default()),
+            groups: Source::File(HashMap::default()),
         }
     }
 
@@ -58,7 +79,7 @@ impl Accounts {
                 Some(p) => {
                     Source::File(parse_id_file(&String::from_utf8_lossy(&std::fs::read(p)?)))
                 }
-                None => Source::Host(RefCell::new(HashMap::new())),
+                None => Source::Host(RefCell::new(HashMap::default())),
             })
         };
         Ok(Accounts {

@@ -200,10 +200,21 @@ pub fn knox_bin() -> PathBuf {
 
 /// Runs knox with arguments and optional stdin; returns (exit code, stdout, stderr).
 pub fn knox(args: &[&str], stdin: Option<&[u8]>) -> (i32, Vec<u8>, String) {
+    knox_with(&knox_bin(), args, stdin, &[])
+}
+
+/// Runs a knox binary (or a link to it) with arguments, stdin and extra environment.
+pub fn knox_with(
+    bin: &Path,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+    env: &[(&str, &str)],
+) -> (i32, Vec<u8>, String) {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let mut child = Command::new(knox_bin())
+    let mut child = Command::new(bin)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(root())
         .stdin(if stdin.is_some() {
             Stdio::piped()

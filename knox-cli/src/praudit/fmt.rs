@@ -6,6 +6,10 @@ use chrono::TimeZone;
 
 /// Appends an unsigned decimal.
 pub fn uint(out: &mut Vec<u8>, mut n: u64) {
+    if n < 10 {
+        out.push(b'0' + n as u8);
+        return;
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -66,8 +70,21 @@ pub fn hex_bytes(out: &mut Vec<u8>, b: &[u8]) {
 
 /// Appends an address: dotted quad or RFC 5952 IPv6.
 pub fn addr(out: &mut Vec<u8>, a: &bsm_format::Address) {
-    use std::io::Write;
-    let _ = write!(out, "{a}");
+    match a {
+        // The common case, written without the formatting machinery.
+        bsm_format::Address::V4(b) => {
+            for (i, &x) in b.iter().enumerate() {
+                if i > 0 {
+                    out.push(b'.');
+                }
+                uint(out, x as u64);
+            }
+        }
+        bsm_format::Address::V6(_) => {
+            use std::io::Write;
+            let _ = write!(out, "{a}");
+        }
+    }
 }
 
 /// praudit's text for a return status: `success`, `failure : <BSD description>`, or
@@ -151,15 +168,12 @@ pub fn msec_text(out: &mut Vec<u8>, t: Time) {
 
 /// Appends a counted string as praudit prints it in text modes: raw bytes, NULs skipped.
 pub fn raw_text(out: &mut Vec<u8>, b: &[u8]) {
-    if memchr_nul(b) {
+    let b = b.strip_suffix(&[0]).unwrap_or(b);
+    if memchr::memchr(0, b).is_some() {
         out.extend(b.iter().copied().filter(|&c| c != 0));
     } else {
         out.extend_from_slice(b);
     }
-}
-
-fn memchr_nul(b: &[u8]) -> bool {
-    b.contains(&0)
 }
 
 /// Appends a string with control characters made visible, for `--safe` text output and the
@@ -210,6 +224,13 @@ pub enum XmlPlace {
 /// cannot carry (controls other than tab and newline, invalid UTF-8) are vis-encoded. NULs are
 /// skipped as in text mode.
 pub fn xml_text(out: &mut Vec<u8>, b: &[u8], place: XmlPlace) {
+    // Fast path: printable ASCII with nothing to escape.
+    if b.iter()
+        .all(|&c| (0x20..0x7f).contains(&c) && !matches!(c, b'&' | b'<' | b'"' | b'>'))
+    {
+        out.extend_from_slice(b);
+        return;
+    }
     let mut rest = b;
     while !rest.is_empty() {
         match std::str::from_utf8(rest) {
@@ -256,6 +277,20 @@ fn xml_str(out: &mut Vec<u8>, s: &str, place: XmlPlace) {
             }
         }
     }
+}
+
+/// Escapes, in place, what was appended to `out` since `start` (for names written straight
+/// into the output, which almost never need it).
+pub fn xml_escape_tail(out: &mut Vec<u8>, start: usize, place: XmlPlace) {
+    let tail = &out[start..];
+    if tail
+        .iter()
+        .all(|&c| (0x20..0x7f).contains(&c) && !matches!(c, b'&' | b'<' | b'"' | b'>'))
+    {
+        return;
+    }
+    let raw = out.split_off(start);
+    xml_text(out, &raw, place);
 }
 
 /// praudit's own escaping of exec arguments and environment in XML: the five XML entities,

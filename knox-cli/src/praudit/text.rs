@@ -458,9 +458,9 @@ impl Printer<'_> {
         out.extend_from_slice(b"version=\"");
         uint(out, h.version as u64);
         out.extend_from_slice(b"\" event=\"");
-        let mut ev = Vec::new();
-        self.event(&mut ev, h.event.0);
-        fmt::xml_text(out, &ev, fmt::XmlPlace::Attribute);
+        let start = out.len();
+        self.event(out, h.event.0);
+        fmt::xml_escape_tail(out, start, fmt::XmlPlace::Attribute);
         out.extend_from_slice(b"\" modifier=\"");
         uint(out, h.modifier.bits() as u64);
         if let Some(host) = &h.host {

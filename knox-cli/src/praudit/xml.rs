@@ -26,23 +26,27 @@ impl Printer<'_> {
     }
 
     fn xml_user(&self, out: &mut Vec<u8>, name: &str, uid: u32) {
-        let mut v = Vec::new();
-        if self.opts.raw {
-            fmt::int(&mut v, uid as i32 as i64);
-        } else {
-            self.accounts.write_user(uid, &mut v);
-        }
-        self.attr_text(out, name, &v);
+        self.attr(out, name, |p, o| {
+            let start = o.len();
+            if p.opts.raw {
+                fmt::int(o, uid as i32 as i64);
+            } else {
+                p.accounts.write_user(uid, o);
+            }
+            fmt::xml_escape_tail(o, start, XmlPlace::Attribute);
+        });
     }
 
     fn xml_group(&self, out: &mut Vec<u8>, name: &str, gid: u32) {
-        let mut v = Vec::new();
-        if self.opts.raw {
-            fmt::int(&mut v, gid as i32 as i64);
-        } else {
-            self.accounts.write_group(gid, &mut v);
-        }
-        self.attr_text(out, name, &v);
+        self.attr(out, name, |p, o| {
+            let start = o.len();
+            if p.opts.raw {
+                fmt::int(o, gid as i32 as i64);
+            } else {
+                p.accounts.write_group(gid, o);
+            }
+            fmt::xml_escape_tail(o, start, XmlPlace::Attribute);
+        });
     }
 
     fn element(&self, out: &mut Vec<u8>, name: &str, content: &[u8]) {
