@@ -45,7 +45,7 @@ pub struct Accounts {
 }
 
 /// Parses `name:passwd:id:...` lines; the first line for an id wins.
-pub fn parse_id_file(text: &str) -> HashMap<u32, String, IdHash> {
+fn parse_id_file(text: &str) -> HashMap<u32, String, IdHash> {
     let mut m = HashMap::default();
     for line in text.lines() {
         if line.starts_with('#') {
