@@ -232,3 +232,63 @@ impl<'a> Iterator for Tokens<'a> {
 }
 
 impl std::iter::FusedIterator for Tokens<'_> {}
+
+/// A record serializes as `{"offset", "kind", "length", "tokens": [...], "error"?}`: the tokens
+/// decoded, and the first decode error (with its offset) if there was one.
+impl serde::Serialize for Record<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut tokens = Vec::new();
+        let mut error = None;
+        for t in self.tokens() {
+            match t {
+                Ok(t) => tokens.push(t),
+                Err(e) => error = Some(e),
+            }
+        }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("offset", &self.offset)?;
+        m.serialize_entry("kind", &self.kind())?;
+        m.serialize_entry("length", &self.bytes.len())?;
+        m.serialize_entry("tokens", &tokens)?;
+        if let Some(e) = error {
+            m.serialize_entry("error", &ErrorJson { offset: e.offset, message: e.kind.to_string() })?;
+        }
+        m.end()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct ErrorJson {
+    offset: u64,
+    message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::encode::{with_nul, RecordBuilder};
+    use crate::{EventType, Text, Time, Token};
+
+    #[test]
+    fn records_serialize_with_their_tokens_and_errors() {
+        let path = with_nul(b"/etc/\xffpasswd");
+        let mut b = RecordBuilder::new(EventType(72), Time::new(1_700_000_000, 5));
+        b.push(&Token::Path(Text(&path)));
+        let mut bytes = b.finish();
+        let rec = crate::records(&bytes).next().unwrap().unwrap();
+        let v: serde_json::Value = serde_json::to_value(rec).unwrap();
+        assert_eq!(v["kind"]["header"], "header32");
+        assert_eq!(v["tokens"][0]["type"], "header32");
+        assert_eq!(v["tokens"][0]["event"], 72);
+        assert_eq!(v["tokens"][1]["type"], "path");
+        assert_eq!(v["tokens"][1]["path"]["base64"], "L2V0Yy//cGFzc3dk");
+        assert_eq!(v["tokens"][2]["type"], "trailer");
+        assert!(v.get("error").is_none());
+        // Damage the trailer's magic: the error is part of the record's JSON.
+        let n = bytes.len();
+        bytes[n - 6] = 0;
+        let rec = crate::records(&bytes).next().unwrap().unwrap();
+        let v: serde_json::Value = serde_json::to_value(rec).unwrap();
+        assert_eq!(v["error"]["offset"], (n - 6) as u64);
+    }
+}
