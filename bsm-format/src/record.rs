@@ -252,7 +252,13 @@ impl serde::Serialize for Record<'_> {
         m.serialize_entry("length", &self.bytes.len())?;
         m.serialize_entry("tokens", &tokens)?;
         if let Some(e) = error {
-            m.serialize_entry("error", &ErrorJson { offset: e.offset, message: e.kind.to_string() })?;
+            m.serialize_entry(
+                "error",
+                &ErrorJson {
+                    offset: e.offset,
+                    message: e.kind.to_string(),
+                },
+            )?;
         }
         m.end()
     }

@@ -11,6 +11,16 @@ pub fn group_name(gid: u32) -> Option<String> {
     imp::group_name(gid)
 }
 
+/// The user id of a user name on this machine.
+pub fn user_id(name: &str) -> Option<u32> {
+    imp::user_id(name)
+}
+
+/// The group id of a group name on this machine.
+pub fn group_id(name: &str) -> Option<u32> {
+    imp::group_id(name)
+}
+
 #[cfg(unix)]
 mod imp {
     use std::ffi::CStr;
@@ -51,6 +61,51 @@ mod imp {
         None
     }
 
+    pub(super) fn user_id(name: &str) -> Option<u32> {
+        let cname = std::ffi::CString::new(name).ok()?;
+        let mut buf = vec![0u8; BUF * 16];
+        let mut pwd = MaybeUninit::<libc::passwd>::uninit();
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: `cname` is NUL-terminated; the other pointers refer to live, writable memory
+        // of the stated size for the duration of the call.
+        let rc = unsafe {
+            libc::getpwnam_r(
+                cname.as_ptr(),
+                pwd.as_mut_ptr(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut result,
+            )
+        };
+        if rc != 0 || result.is_null() {
+            return None;
+        }
+        // SAFETY: on success `result` points at the initialised `pwd`.
+        Some(unsafe { (*result).pw_uid } as u32)
+    }
+
+    pub(super) fn group_id(name: &str) -> Option<u32> {
+        let cname = std::ffi::CString::new(name).ok()?;
+        let mut buf = vec![0u8; BUF * 16];
+        let mut grp = MaybeUninit::<libc::group>::uninit();
+        let mut result: *mut libc::group = std::ptr::null_mut();
+        // SAFETY: as for getpwnam_r above.
+        let rc = unsafe {
+            libc::getgrnam_r(
+                cname.as_ptr(),
+                grp.as_mut_ptr(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut result,
+            )
+        };
+        if rc != 0 || result.is_null() {
+            return None;
+        }
+        // SAFETY: on success `result` points at the initialised `grp`.
+        Some(unsafe { (*result).gr_gid } as u32)
+    }
+
     pub(super) fn group_name(gid: u32) -> Option<String> {
         let mut size = BUF;
         for _ in 0..2 {
@@ -85,6 +140,12 @@ mod imp {
 
 #[cfg(not(unix))]
 mod imp {
+    pub(super) fn user_id(_: &str) -> Option<u32> {
+        None
+    }
+    pub(super) fn group_id(_: &str) -> Option<u32> {
+        None
+    }
     pub(super) fn user_name(_: u32) -> Option<String> {
         None
     }
@@ -105,5 +166,7 @@ mod tests {
             Some("root" | "wheel")
         ));
         assert_eq!(super::user_name(4_000_000_123), None);
+        assert_eq!(super::user_id("root"), Some(0));
+        assert_eq!(super::user_id("no such user, surely"), None);
     }
 }

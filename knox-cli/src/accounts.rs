@@ -126,6 +126,28 @@ impl Accounts {
     }
 }
 
+impl crate::filter::IdNames for Accounts {
+    fn uid(&self, name: &str) -> Option<u32> {
+        match &self.users {
+            Source::File(m) => m
+                .iter()
+                .find(|(_, n)| n.as_str() == name)
+                .map(|(&id, _)| id),
+            Source::Host(_) => bsm_io::accounts::user_id(name),
+        }
+    }
+
+    fn gid(&self, name: &str) -> Option<u32> {
+        match &self.groups {
+            Source::File(m) => m
+                .iter()
+                .find(|(_, n)| n.as_str() == name)
+                .map(|(&id, _)| id),
+            Source::Host(_) => bsm_io::accounts::group_id(name),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,6 +39,33 @@ pub enum Command {
     /// Print trails as OpenBSM's praudit does (also run as `praudit` through a symlink).
     #[command(after_help = PRAUDIT_HELP)]
     Praudit(PrauditArgs),
+    /// Select records and write them raw, as OpenBSM's auditreduce (pipe into praudit).
+    #[command(after_help = REDUCE_HELP)]
+    Auditreduce(ReduceCmd),
+}
+
+const REDUCE_HELP: &str = "All criteria must hold (-v inverts). Unlike OpenBSM's auditreduce, every \
+header kind (32- and 64-bit, _ex) and every subject, process and return token variant counts. \
+Dates are local time (TZ) unless --utc. Output is raw BSM: `knox auditreduce -c ex trail | praudit -l`.";
+
+#[derive(Debug, Args)]
+pub struct ReduceCmd {
+    #[command(flatten)]
+    pub select: crate::filter::ReduceArgs,
+    /// Dates in UTC instead of the local time zone.
+    #[arg(long)]
+    pub utc: bool,
+    /// User names from this passwd file (the source machine's).
+    #[arg(long, value_name = "FILE")]
+    pub passwd: Option<PathBuf>,
+    /// Group names from this group file (the source machine's).
+    #[arg(long, value_name = "FILE")]
+    pub group: Option<PathBuf>,
+    #[command(flatten)]
+    pub events: EventOptions,
+    /// Trail files, directories of trail files, or - for stdin (the default).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 const PRAUDIT_HELP: &str = "Output is OpenBSM praudit's, byte for byte, except: error texts are BSD's \
@@ -90,6 +117,8 @@ pub struct PrauditArgs {
     pub group: Option<PathBuf>,
     #[command(flatten)]
     pub events: EventOptions,
+    #[command(flatten)]
+    pub select: crate::filter::SelectArgs,
     /// Trail files, directories of trail files, or - for stdin (the default).
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -146,7 +175,64 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> io::Result<i32> {
             Ok(problems.exit_code())
         }
         Command::Praudit(args) => run_praudit(args, out),
+        Command::Auditreduce(args) => run_auditreduce(args, out),
     }
+}
+
+/// Builds the shared filter, or says why it cannot (usage error).
+pub fn build_filter(
+    spec: &crate::filter::Spec,
+    events: &EventOptions,
+    table: &bsm_format::tables::EventTable,
+    names: &dyn crate::filter::IdNames,
+    utc: bool,
+) -> Result<crate::filter::Filter, String> {
+    let classes = events
+        .load_classes()
+        .map_err(|e| format!("class table: {e}"))?;
+    crate::filter::Filter::new(spec, table, &classes, names, utc)
+}
+
+fn run_auditreduce(args: ReduceCmd, out: &mut dyn Write) -> io::Result<i32> {
+    use std::io::IsTerminal;
+    if io::stdout().is_terminal() {
+        eprintln!("knox auditreduce: the output is raw BSM; pipe it into `knox praudit` or redirect it to a file");
+        return Ok(2);
+    }
+    let Some(sources) = expand(&args.files, "knox auditreduce") else {
+        return Ok(2);
+    };
+    let (table, _) = match args.events.load() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("knox auditreduce: event table: {e}");
+            return Ok(2);
+        }
+    };
+    let accounts = match Accounts::new(args.passwd.as_deref(), args.group.as_deref()) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("knox auditreduce: {e}");
+            return Ok(2);
+        }
+    };
+    let filter = match build_filter(
+        &args.select.spec(),
+        &args.events,
+        &table,
+        &accounts,
+        args.utc,
+    ) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("knox auditreduce: {e}");
+            return Ok(2);
+        }
+    };
+    let mut problems = Problems::default();
+    let stderr = io::stderr();
+    crate::auditreduce::run(&sources, &filter, out, &mut stderr.lock(), &mut problems)?;
+    Ok(problems.exit_code())
 }
 
 /// Runs `knox praudit`; returns the exit code.
@@ -185,7 +271,21 @@ pub fn run_praudit(args: PrauditArgs, out: &mut dyn Write) -> io::Result<i32> {
         safe: args.safe,
         utc: args.utc,
     };
+    let filter = match build_filter(
+        &args.select.spec(),
+        &args.events,
+        &table,
+        &accounts,
+        args.utc,
+    ) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("knox praudit: {e}");
+            return Ok(2);
+        }
+    };
     let mut printer = crate::praudit::Printer::new(opts, &table, accounts);
+    printer.set_filter(filter);
     let mut problems = Problems::default();
     let stderr = io::stderr();
     crate::praudit::run(
@@ -207,4 +307,15 @@ fn os_bytes(s: OsString) -> Vec<u8> {
 #[cfg(not(unix))]
 fn os_bytes(s: OsString) -> Vec<u8> {
     s.to_string_lossy().into_owned().into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_lines_are_consistent() {
+        super::Cli::command().debug_assert();
+        super::PrauditCli::command().debug_assert();
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use bsm_format::tables::{EventTable, Flavor};
+use bsm_format::tables::{ClassTable, EventTable, Flavor};
 
 /// The machine's own event table, used when it exists.
 pub const SYSTEM_EVENTS: &str = "/etc/security/audit_event";
@@ -16,7 +16,13 @@ pub struct EventOptions {
     /// Embedded event table to use: macos or freebsd (they differ on 43201-43218).
     #[arg(long, value_name = "FLAVOR", value_parser = parse_flavor)]
     pub flavor: Option<Flavor>,
+    /// Class table of the machine that wrote the trail (its /etc/security/audit_class).
+    #[arg(long, value_name = "FILE")]
+    pub classes: Option<PathBuf>,
 }
+
+/// The machine's own class table, used when it exists.
+pub const SYSTEM_CLASSES: &str = "/etc/security/audit_class";
 
 fn parse_flavor(s: &str) -> Result<Flavor, String> {
     match s.to_ascii_lowercase().as_str() {
@@ -40,6 +46,19 @@ reading its own trails), else the embedded macOS table: on a machine without the
 most likely comes from a Mac (FreeBSD admins usually read trails on FreeBSD, where the file exists).";
 
 impl EventOptions {
+    /// The class table: --classes FILE, else this machine's, else the embedded one.
+    pub fn load_classes(&self) -> std::io::Result<ClassTable> {
+        if let Some(p) = &self.classes {
+            return Ok(ClassTable::parse(&String::from_utf8_lossy(&std::fs::read(
+                p,
+            )?)));
+        }
+        if let Ok(text) = std::fs::read(SYSTEM_CLASSES) {
+            return Ok(ClassTable::parse(&String::from_utf8_lossy(&text)));
+        }
+        Ok(ClassTable::embedded().clone())
+    }
+
     /// Resolves the options into a table.
     pub fn load(&self) -> std::io::Result<(EventTable, EventSource)> {
         if let Some(p) = &self.events {

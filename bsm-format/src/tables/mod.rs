@@ -229,3 +229,111 @@ mod tests {
         assert_eq!(c.mask_of("fr,fw"), 3);
     }
 }
+
+/// A preselection mask (`au_mask_t`): classes selected on success and on failure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct AuMask {
+    pub success: u32,
+    pub failure: u32,
+}
+
+impl AuMask {
+    /// Whether an event of these classes, with this outcome, is selected.
+    pub fn selects(&self, classes: u32, failed: bool) -> bool {
+        classes & if failed { self.failure } else { self.success } != 0
+    }
+}
+
+/// Parses an audit_control(5) flag string (`lo,+fr,-fw,^-fc,all`) against a class table:
+/// a bare class selects success and failure, `+` success only, `-` failure only; `^` removes a
+/// class (from both, or from one side with `^+` / `^-`); `all` is every class. Items apply in order.
+pub fn parse_flags(text: &str, classes: &ClassTable) -> Result<AuMask, String> {
+    let mut m = AuMask::default();
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (remove, rest) = match item.strip_prefix('^') {
+            Some(r) => (true, r),
+            None => (false, item),
+        };
+        let (success, failure, name) = match rest.as_bytes().first() {
+            Some(b'+') => (true, false, &rest[1..]),
+            Some(b'-') => (false, true, &rest[1..]),
+            _ => (true, true, rest),
+        };
+        let bits = if name == "all" {
+            classes.classes.iter().fold(0, |a, c| a | c.mask)
+        } else {
+            classes
+                .by_name(name)
+                .map(|c| c.mask)
+                .ok_or_else(|| format!("unknown audit class {name:?}"))?
+        };
+        let apply = |field: &mut u32| {
+            if remove {
+                *field &= !bits
+            } else {
+                *field |= bits
+            }
+        };
+        if success {
+            apply(&mut m.success);
+        }
+        if failure {
+            apply(&mut m.failure);
+        }
+    }
+    Ok(m)
+}
+
+#[cfg(test)]
+mod flag_tests {
+    use super::*;
+
+    #[test]
+    fn audit_control_flag_strings() {
+        let c = ClassTable::embedded();
+        let (fr, fw, fc, lo) = (0x1, 0x2, 0x10, 0x1000);
+        assert_eq!(c.by_name("lo").unwrap().mask, lo);
+        assert_eq!(
+            parse_flags("pc,fr", c).unwrap().success,
+            c.mask_of("pc") | fr
+        );
+        assert_eq!(
+            parse_flags("+fr", c).unwrap(),
+            AuMask {
+                success: fr,
+                failure: 0
+            }
+        );
+        assert_eq!(
+            parse_flags("-fr,-fw", c).unwrap(),
+            AuMask {
+                success: 0,
+                failure: fr | fw
+            }
+        );
+        assert_eq!(
+            parse_flags("fc,^-fc", c).unwrap(),
+            AuMask {
+                success: fc,
+                failure: 0
+            }
+        );
+        let all = parse_flags("all", c).unwrap();
+        assert_eq!(all.success, all.failure);
+        assert_eq!(
+            parse_flags("all,^fr", c).unwrap().success,
+            all.success & !fr
+        );
+        assert!(parse_flags("nosuchclass", c).is_err());
+        assert!(AuMask {
+            success: fr,
+            failure: 0
+        }
+        .selects(fr | fw, false));
+        assert!(!AuMask {
+            success: fr,
+            failure: 0
+        }
+        .selects(fr, true));
+    }
+}

@@ -61,6 +61,7 @@ pub struct Printer<'t> {
     events: &'t EventTable,
     accounts: Accounts,
     ctime: fmt::Ctime,
+    filter: Option<crate::filter::Filter>,
 }
 
 impl<'t> Printer<'t> {
@@ -71,7 +72,13 @@ impl<'t> Printer<'t> {
             events,
             accounts,
             ctime,
+            filter: None,
         }
+    }
+
+    /// Prints only the records this filter selects.
+    pub fn set_filter(&mut self, f: crate::filter::Filter) {
+        self.filter = (!f.selects_all()).then_some(f);
     }
 
     pub fn options(&self) -> &Options {
@@ -166,6 +173,7 @@ pub fn run(
         let mut rr = RecordReader::with_options(reader, bsm_format::DEFAULT_CHUNK, frame);
         while let Some(r) = rr.next_record() {
             let problem = match r {
+                Ok(rec) if printer.filter.as_ref().is_some_and(|f| !f.matches(&rec)) => None,
                 Ok(rec) => printer.record(&rec, &mut buf),
                 Err(e) => Some(e),
             };

@@ -1,0 +1,540 @@
+//! Record selection shared by every command: auditreduce's criteria (time window, day, classes,
+//! users and groups, subject pid, events, objects, zone, inversion). Unlike OpenBSM's
+//! auditreduce, all four header kinds and every subject, process and return token variant count.
+//!
+//! `knox auditreduce` takes auditreduce's short flags ([`ReduceArgs`]); `knox praudit`,
+//! `knox commands` and `knox json` take the same criteria as long options ([`SelectArgs`]).
+
+use std::collections::HashSet;
+
+use bsm_format::tables::{parse_flags, AuMask, ClassTable, EventTable};
+use bsm_format::{Record, Token};
+use chrono::TimeZone;
+use regex::bytes::Regex;
+
+/// The criteria as given on the command line (before names and dates are resolved).
+#[derive(Debug, Clone, Default)]
+pub struct Spec {
+    pub after: Option<String>,
+    pub before: Option<String>,
+    pub day: Option<String>,
+    pub classes: Option<String>,
+    pub euid: Option<String>,
+    pub egid: Option<String>,
+    pub rgid: Option<String>,
+    pub ruid: Option<String>,
+    pub auid: Option<String>,
+    pub pid: Option<u32>,
+    pub events: Vec<String>,
+    pub objects: Vec<String>,
+    pub zone: Option<String>,
+    pub invert: bool,
+}
+
+/// auditreduce's flags (for `knox auditreduce`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ReduceArgs {
+    /// Records at or after this local time: yyyymmdd[hh[mm[ss]]].
+    #[arg(short = 'a', value_name = "DATE")]
+    pub after: Option<String>,
+    /// Records before this local time, that second included: yyyymmdd[hh[mm[ss]]].
+    #[arg(short = 'b', value_name = "DATE")]
+    pub before: Option<String>,
+    /// Records on this local day: yyyymmdd.
+    #[arg(short = 'd', value_name = "DATE")]
+    pub day: Option<String>,
+    /// Records of these event classes, as audit_control(5) writes them (lo,+fr,-fw,^fc).
+    #[arg(short = 'c', id = "select_class", value_name = "CLASSES")]
+    pub classes: Option<String>,
+    /// Records whose subject has this effective user (name or number).
+    #[arg(short = 'e', value_name = "EUID")]
+    pub euid: Option<String>,
+    /// Records whose subject has this effective group.
+    #[arg(short = 'f', value_name = "EGID")]
+    pub egid: Option<String>,
+    /// Records whose subject has this real group.
+    #[arg(short = 'g', value_name = "RGID")]
+    pub rgid: Option<String>,
+    /// Records whose subject has this real user.
+    #[arg(short = 'r', value_name = "RUID")]
+    pub ruid: Option<String>,
+    /// Records whose subject has this audit user.
+    #[arg(short = 'u', value_name = "AUID")]
+    pub auid: Option<String>,
+    /// Records whose subject is this process id.
+    #[arg(short = 'j', value_name = "PID")]
+    pub pid: Option<u32>,
+    /// Records of this event (name like AUE_EXECVE, or number; repeat or separate with commas).
+    #[arg(short = 'm', id = "select_event", value_name = "EVENT")]
+    pub events: Vec<String>,
+    /// Records about an object: file=REGEX[,~REGEX...], pid=, msgqid=, semid=, shmid=, sock=.
+    #[arg(short = 'o', value_name = "OBJ=VALUE")]
+    pub objects: Vec<String>,
+    /// Records of this zone (FreeBSD jail name).
+    #[arg(short = 'z', value_name = "ZONE")]
+    pub zone: Option<String>,
+    /// Invert the selection.
+    #[arg(short = 'v')]
+    pub invert: bool,
+    /// Select all records (the default).
+    #[arg(short = 'A')]
+    pub all: bool,
+}
+
+impl ReduceArgs {
+    pub fn spec(&self) -> Spec {
+        Spec {
+            after: self.after.clone(),
+            before: self.before.clone(),
+            day: self.day.clone(),
+            classes: self.classes.clone(),
+            euid: self.euid.clone(),
+            egid: self.egid.clone(),
+            rgid: self.rgid.clone(),
+            ruid: self.ruid.clone(),
+            auid: self.auid.clone(),
+            pid: self.pid,
+            events: self.events.clone(),
+            objects: self.objects.clone(),
+            zone: self.zone.clone(),
+            invert: self.invert,
+        }
+    }
+}
+
+/// The same criteria as long options, for commands whose short flags are taken.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Selecting records (as knox auditreduce)")]
+pub struct SelectArgs {
+    /// Records at or after this local time: yyyymmdd[hh[mm[ss]]] (auditreduce -a).
+    #[arg(long, value_name = "DATE")]
+    pub after: Option<String>,
+    /// Records before this local time (auditreduce -b).
+    #[arg(long, value_name = "DATE")]
+    pub before: Option<String>,
+    /// Records on this local day: yyyymmdd (auditreduce -d).
+    #[arg(long, value_name = "DATE")]
+    pub day: Option<String>,
+    /// Records of these event classes (auditreduce -c).
+    #[arg(long = "class", id = "select_class", value_name = "CLASSES")]
+    pub classes: Option<String>,
+    /// Subject's effective user (auditreduce -e).
+    #[arg(long, value_name = "EUID")]
+    pub euid: Option<String>,
+    /// Subject's effective group (auditreduce -f).
+    #[arg(long, value_name = "EGID")]
+    pub egid: Option<String>,
+    /// Subject's real group (auditreduce -g).
+    #[arg(long, value_name = "RGID")]
+    pub rgid: Option<String>,
+    /// Subject's real user (auditreduce -r).
+    #[arg(long, value_name = "RUID")]
+    pub ruid: Option<String>,
+    /// Subject's audit user (auditreduce -u).
+    #[arg(long, value_name = "AUID")]
+    pub auid: Option<String>,
+    /// Subject's process id (auditreduce -j).
+    #[arg(long = "subject-pid", value_name = "PID")]
+    pub pid: Option<u32>,
+    /// Events (auditreduce -m).
+    #[arg(long = "event", id = "select_event", value_name = "EVENT")]
+    pub events: Vec<String>,
+    /// Objects (auditreduce -o): file=REGEX, pid=, msgqid=, semid=, shmid=, sock=.
+    #[arg(long = "object", value_name = "OBJ=VALUE")]
+    pub objects: Vec<String>,
+    /// Zone (auditreduce -z).
+    #[arg(long, value_name = "ZONE")]
+    pub zone: Option<String>,
+    /// Invert the selection (auditreduce -v).
+    #[arg(long)]
+    pub invert: bool,
+}
+
+impl SelectArgs {
+    pub fn spec(&self) -> Spec {
+        Spec {
+            after: self.after.clone(),
+            before: self.before.clone(),
+            day: self.day.clone(),
+            classes: self.classes.clone(),
+            euid: self.euid.clone(),
+            egid: self.egid.clone(),
+            rgid: self.rgid.clone(),
+            ruid: self.ruid.clone(),
+            auid: self.auid.clone(),
+            pid: self.pid,
+            events: self.events.clone(),
+            objects: self.objects.clone(),
+            zone: self.zone.clone(),
+            invert: self.invert,
+        }
+    }
+}
+
+/// One `-o` criterion.
+#[derive(Debug, Clone)]
+enum Object {
+    /// Paths matching any `include` regex and no `exclude` (`~`) regex.
+    File {
+        include: Vec<Regex>,
+        exclude: Vec<Regex>,
+    },
+    /// A process token (or subject) with this pid.
+    Pid(u32),
+    /// An IPC token of this type with this id.
+    Ipc(u8, u32),
+    /// A socket with this port, address or UNIX path.
+    Sock(String),
+}
+
+/// A resolved selection.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    after: Option<u64>,
+    before: Option<u64>,
+    classes: Option<(AuMask, Vec<u32>)>,
+    euid: Option<u32>,
+    egid: Option<u32>,
+    rgid: Option<u32>,
+    ruid: Option<u32>,
+    auid: Option<u32>,
+    pid: Option<u32>,
+    events: Option<HashSet<u16>>,
+    objects: Vec<Object>,
+    zone: Option<Vec<u8>>,
+    invert: bool,
+    /// Whether any criterion needs more than the header.
+    needs_tokens: bool,
+    empty: bool,
+}
+
+/// Resolves user and group names for the filter.
+pub trait IdNames {
+    fn uid(&self, name: &str) -> Option<u32>;
+    fn gid(&self, name: &str) -> Option<u32>;
+}
+
+/// Parses `yyyymmdd[hh[mm[ss]]]` as a local time (TZ honoured) or UTC.
+pub fn parse_date(s: &str, utc: bool) -> Result<(i64, i64), String> {
+    let bad = || format!("bad date {s:?}: expected yyyymmdd[hh[mm[ss]]]");
+    if !(8..=14).contains(&s.len()) || s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let n = |a: usize, b: usize| {
+        s.get(a..b)
+            .map_or(Ok(0), |x| x.parse::<u32>().map_err(|_| bad()))
+    };
+    let (y, mo, d, h, mi, se) = (
+        n(0, 4)? as i32,
+        n(4, 6)?,
+        n(6, 8)?,
+        n(8, 10)?,
+        n(10, 12)?,
+        n(12, 14)?,
+    );
+    let naive = chrono::NaiveDate::from_ymd_opt(y, mo, d)
+        .and_then(|d| d.and_hms_opt(h, mi, se))
+        .ok_or_else(bad)?;
+    let secs = |dt: chrono::NaiveDateTime| -> Result<i64, String> {
+        if utc {
+            Ok(chrono::Utc.from_utc_datetime(&dt).timestamp())
+        } else {
+            chrono::Local
+                .from_local_datetime(&dt)
+                .earliest()
+                .map(|t| t.timestamp())
+                .ok_or_else(bad)
+        }
+    };
+    let start = secs(naive)?;
+    let next_day = secs(
+        naive
+            .date()
+            .succ_opt()
+            .ok_or_else(bad)?
+            .and_hms_opt(0, 0, 0)
+            .ok_or_else(bad)?,
+    )?;
+    Ok((start, next_day))
+}
+
+fn id_of(v: &str, by_name: impl Fn(&str) -> Option<u32>) -> Result<u32, String> {
+    v.parse::<u32>()
+        .ok()
+        .or_else(|| by_name(v))
+        .ok_or_else(|| format!("unknown user or group {v:?}"))
+}
+
+impl Filter {
+    /// Resolves a spec against the event and class tables and the name source.
+    pub fn new(
+        spec: &Spec,
+        events: &EventTable,
+        classes: &ClassTable,
+        names: &dyn IdNames,
+        utc: bool,
+    ) -> Result<Filter, String> {
+        let mut f = Filter {
+            invert: spec.invert,
+            ..Filter::default()
+        };
+        let nonneg = |t: i64| t.max(0) as u64;
+        if let Some(a) = &spec.after {
+            f.after = Some(nonneg(parse_date(a, utc)?.0));
+        }
+        if let Some(b) = &spec.before {
+            // auditreduce's -b includes the second it names (-a does too).
+            f.before = Some(nonneg(parse_date(b, utc)?.0) + 1);
+        }
+        if let Some(d) = &spec.day {
+            let (start, end) = parse_date(d, utc)?;
+            f.after = Some(f.after.unwrap_or(0).max(nonneg(start)));
+            f.before = Some(f.before.map_or(nonneg(end), |b| b.min(nonneg(end))));
+        }
+        if let Some(c) = &spec.classes {
+            let mask = parse_flags(c, classes)?;
+            let mut by_event = vec![0u32; 1 << 16];
+            for e in events.iter() {
+                by_event[e.number as usize] = classes.mask_of(&e.classes);
+            }
+            f.classes = Some((mask, by_event));
+        }
+        f.euid = spec
+            .euid
+            .as_deref()
+            .map(|v| id_of(v, |n| names.uid(n)))
+            .transpose()?;
+        f.ruid = spec
+            .ruid
+            .as_deref()
+            .map(|v| id_of(v, |n| names.uid(n)))
+            .transpose()?;
+        f.auid = spec
+            .auid
+            .as_deref()
+            .map(|v| id_of(v, |n| names.uid(n)))
+            .transpose()?;
+        f.egid = spec
+            .egid
+            .as_deref()
+            .map(|v| id_of(v, |n| names.gid(n)))
+            .transpose()?;
+        f.rgid = spec
+            .rgid
+            .as_deref()
+            .map(|v| id_of(v, |n| names.gid(n)))
+            .transpose()?;
+        f.pid = spec.pid;
+        if !spec.events.is_empty() {
+            let mut set = HashSet::new();
+            for e in spec.events.iter().flat_map(|e| e.split(',')).map(str::trim) {
+                let n = e
+                    .parse::<u16>()
+                    .ok()
+                    .or_else(|| events.by_name(e).map(|i| i.number))
+                    .ok_or_else(|| format!("unknown event {e:?}"))?;
+                set.insert(n);
+            }
+            f.events = Some(set);
+        }
+        for o in &spec.objects {
+            f.objects.push(parse_object(o)?);
+        }
+        f.zone = spec.zone.as_ref().map(|z| z.as_bytes().to_vec());
+        f.needs_tokens = f.classes.is_some()
+            || f.euid.is_some()
+            || f.egid.is_some()
+            || f.rgid.is_some()
+            || f.ruid.is_some()
+            || f.auid.is_some()
+            || f.pid.is_some()
+            || !f.objects.is_empty()
+            || f.zone.is_some();
+        f.empty = !f.needs_tokens && f.after.is_none() && f.before.is_none() && f.events.is_none();
+        Ok(f)
+    }
+
+    /// Whether the filter selects every record (nothing to check).
+    pub fn selects_all(&self) -> bool {
+        self.empty && !self.invert
+    }
+
+    /// Whether a record is selected. File tokens between records are never selected by a
+    /// criterion (they have no header), but pass when there are no criteria.
+    pub fn matches(&self, rec: &Record<'_>) -> bool {
+        if self.empty {
+            return !self.invert;
+        }
+        self.check(rec) != self.invert
+    }
+
+    fn check(&self, rec: &Record<'_>) -> bool {
+        let Ok(h) = rec.header() else { return false };
+        if self.after.is_some_and(|a| h.time.sec < a)
+            || self.before.is_some_and(|b| h.time.sec >= b)
+        {
+            return false;
+        }
+        if self
+            .events
+            .as_ref()
+            .is_some_and(|s| !s.contains(&h.event.0))
+        {
+            return false;
+        }
+        if !self.needs_tokens {
+            return true;
+        }
+        let mut failed = false;
+        // Each id criterion holds when some subject or process token (any variant) carries the
+        // id; the subject pid (-j) only from subject tokens.
+        let mut ids_ok = [
+            self.euid.is_none(),
+            self.egid.is_none(),
+            self.rgid.is_none(),
+            self.ruid.is_none(),
+            self.auid.is_none(),
+            self.pid.is_none(),
+        ];
+        let mut objects = vec![false; self.objects.len()];
+        let mut zone_ok = self.zone.is_none();
+        for t in rec.tokens() {
+            let Ok(t) = t else { break };
+            match &t {
+                Token::Subject(s) | Token::Process(s) => {
+                    let subject = matches!(t, Token::Subject(_));
+                    for (ok, (want, have)) in ids_ok.iter_mut().zip([
+                        (self.euid, s.euid),
+                        (self.egid, s.egid),
+                        (self.rgid, s.rgid),
+                        (self.ruid, s.ruid),
+                        (self.auid, s.auid),
+                        (self.pid.filter(|_| subject), s.pid),
+                    ]) {
+                        *ok |= want == Some(have);
+                    }
+                }
+                Token::Return(r) => failed |= !r.errno.is_success(),
+                Token::Zonename(z) => zone_ok |= self.zone.as_deref() == Some(z.bytes()),
+                _ => {}
+            }
+            for (o, hit) in self.objects.iter().zip(objects.iter_mut()) {
+                *hit |= object_matches(o, &t);
+            }
+        }
+        if let Some((mask, by_event)) = &self.classes {
+            if !mask.selects(by_event[h.event.0 as usize], failed) {
+                return false;
+            }
+        }
+        ids_ok.iter().all(|&x| x)
+            && zone_ok
+            && objects.iter().all(|&x| x)
+            && self.file_excludes_ok(rec)
+    }
+
+    /// `file=~REGEX` excludes records with a matching path even when another path matched.
+    fn file_excludes_ok(&self, rec: &Record<'_>) -> bool {
+        let excludes: Vec<&Regex> = self
+            .objects
+            .iter()
+            .flat_map(|o| match o {
+                Object::File { exclude, .. } => exclude.iter().collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        if excludes.is_empty() {
+            return true;
+        }
+        !rec.tokens().filter_map(Result::ok).any(|t| match t {
+            Token::Path(p) => excludes.iter().any(|r| r.is_match(p.bytes())),
+            _ => false,
+        })
+    }
+}
+
+fn object_matches(o: &Object, t: &Token<'_>) -> bool {
+    match (o, t) {
+        (Object::File { include, exclude }, Token::Path(p)) => {
+            let p = p.bytes();
+            (include.is_empty() || include.iter().any(|r| r.is_match(p)))
+                && !exclude.iter().any(|r| r.is_match(p))
+        }
+        (Object::Pid(pid), Token::Process(s)) => s.pid == *pid,
+        (Object::Ipc(kind, id), Token::Ipc(i)) => i.kind == *kind && i.id == *id,
+        (Object::Sock(want), Token::SockInet(s)) => {
+            let port = bsm_format::token::port_be(s.port).to_string();
+            *want == port || *want == s.addr.to_string() || *want == format!("{}:{port}", s.addr)
+        }
+        (Object::Sock(want), Token::SocketEx(s)) => {
+            [s.local_port, s.remote_port]
+                .iter()
+                .any(|p| *want == bsm_format::token::port_be(*p).to_string())
+                || *want == s.local_addr.to_string()
+                || *want == s.remote_addr.to_string()
+        }
+        (Object::Sock(want), Token::SockUnix(s)) => want.as_bytes() == s.path,
+        _ => false,
+    }
+}
+
+fn parse_object(o: &str) -> Result<Object, String> {
+    let (kind, value) = o
+        .split_once('=')
+        .ok_or_else(|| format!("bad object {o:?}: expected NAME=VALUE"))?;
+    let num = |v: &str| v.parse::<u32>().map_err(|_| format!("bad number in {o:?}"));
+    Ok(match kind {
+        "file" => {
+            let (mut include, mut exclude) = (Vec::new(), Vec::new());
+            for pat in value.split(',').filter(|p| !p.is_empty()) {
+                let (neg, pat) = match pat.strip_prefix('~') {
+                    Some(p) => (true, p),
+                    None => (false, pat),
+                };
+                let re = Regex::new(pat).map_err(|e| format!("bad file pattern {pat:?}: {e}"))?;
+                if neg {
+                    exclude.push(re)
+                } else {
+                    include.push(re)
+                }
+            }
+            Object::File { include, exclude }
+        }
+        "pid" => Object::Pid(num(value)?),
+        "msgqid" => Object::Ipc(bsm_format::token::Ipc::MSG, num(value)?),
+        "semid" => Object::Ipc(bsm_format::token::Ipc::SEM, num(value)?),
+        "shmid" => Object::Ipc(bsm_format::token::Ipc::SHM, num(value)?),
+        "sock" => Object::Sock(value.to_string()),
+        _ => {
+            return Err(format!(
+                "unknown object type {kind:?}: use file, pid, msgqid, semid, shmid or sock"
+            ))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_as_auditreduce_takes_them() {
+        assert_eq!(parse_date("20231114221330", true).unwrap().0, 1_700_000_010);
+        assert_eq!(
+            parse_date("20231114", true).unwrap(),
+            (1_699_920_000, 1_700_006_400)
+        );
+        assert!(parse_date("2023111", true).is_err());
+        assert!(parse_date("20231341", true).is_err());
+    }
+
+    #[test]
+    fn objects_parse() {
+        assert!(
+            matches!(parse_object("file=/etc/.*,~/etc/shadow").unwrap(), Object::File { include, exclude } if include.len() == 1 && exclude.len() == 1)
+        );
+        assert!(matches!(parse_object("pid=42").unwrap(), Object::Pid(42)));
+        assert!(parse_object("colour=blue").is_err());
+        assert!(parse_object("file=(").is_err());
+    }
+}
