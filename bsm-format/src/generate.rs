@@ -337,7 +337,8 @@ impl Generator {
         let roll = self.below(100);
         match roll {
             0..=9 => self.fork(&p, out),
-            10..=21 => self.exec(&p, out),
+            10..=18 => self.exec(&p, out, false),
+            19..=21 => self.exec(&p, out, true),
             22..=27 => self.exit(idx, &p, out),
             28..=51 => self.open(&p, out),
             52..=65 => self.read_write_close(&p, out),
@@ -349,12 +350,7 @@ impl Generator {
     }
 
     fn fork(&mut self, p: &Proc, out: &mut Vec<u8>) {
-        let event = *self.pick(&[
-            events::FORK,
-            events::FORK,
-            events::VFORK,
-            events::POSIX_SPAWN,
-        ]);
+        let event = *self.pick(&[events::FORK, events::FORK, events::VFORK]);
         let child = self.spawn_proc(p.pid);
         let mut b = self.builder(event);
         b.push(&Token::Arg(Arg {
@@ -368,7 +364,8 @@ impl Generator {
         self.finish(&mut b, p, 0, child, out, e);
     }
 
-    fn exec(&mut self, p: &Proc, out: &mut Vec<u8>) {
+    /// execve, or posix_spawn (`spawn`): the parent's record of a new child running the program.
+    fn exec(&mut self, p: &Proc, out: &mut Vec<u8>, spawn: bool) {
         let (prog, args) = *self.pick(PROGRAMS);
         let mut argv: Vec<Vec<u8>> =
             vec![prog.rsplit('/').next().unwrap_or(prog).as_bytes().to_vec()];
@@ -378,7 +375,25 @@ impl Generator {
             argv.extend((0..150).map(|i| format!("file{i}.c").into_bytes()));
         }
         let errno = self.failure(12);
-        let mut b = self.builder(events::EXECVE);
+        let event = if spawn {
+            events::POSIX_SPAWN
+        } else {
+            events::EXECVE
+        };
+        let child = if spawn && errno == 0 {
+            Some(self.spawn_proc(p.pid))
+        } else {
+            None
+        };
+        let mut b = self.builder(event);
+        if spawn {
+            b.push(&Token::Arg(Arg {
+                width: Width::W32,
+                argno: 0,
+                value: child.unwrap_or(0) as u64,
+                text: Text(b"child PID\0"),
+            }));
+        }
         let mut tok = Vec::new();
         crate::token::StringList::encode_strings(0x3c, &argv, &mut tok);
         if self.env {
@@ -397,9 +412,10 @@ impl Generator {
             let a = self.attr(0o100755, p);
             b.push(&a);
         }
-        let mut e = Self::empty(events::EXECVE);
+        let mut e = Self::empty(event);
         e.path = Some(prog.as_bytes().to_vec());
         e.argv = Some(argv);
+        e.child = child;
         self.finish(&mut b, p, errno, 0, out, e);
     }
 

@@ -39,6 +39,12 @@ pub enum Command {
     /// Print trails as OpenBSM's praudit does (also run as `praudit` through a symlink).
     #[command(after_help = PRAUDIT_HELP)]
     Praudit(PrauditArgs),
+    /// The command line of every process that executed, ready to paste into a shell.
+    #[command(after_help = EVENTS_HELP)]
+    Commands(CommandsCmd),
+    /// Every record as a JSON object per line (JSON Lines), lossless.
+    #[command(after_help = EVENTS_HELP)]
+    Json(JsonCmd),
     /// Select records and write them raw, as OpenBSM's auditreduce (pipe into praudit).
     #[command(after_help = REDUCE_HELP)]
     Auditreduce(ReduceCmd),
@@ -47,6 +53,64 @@ pub enum Command {
 const REDUCE_HELP: &str = "All criteria must hold (-v inverts). Unlike OpenBSM's auditreduce, every \
 header kind (32- and 64-bit, _ex) and every subject, process and return token variant counts. \
 Dates are local time (TZ) unless --utc. Output is raw BSM: `knox auditreduce -c ex trail | praudit -l`.";
+
+#[derive(Debug, Args)]
+pub struct CommandsCmd {
+    /// Add time, pid, parent pid, user and exit status (when the trail has the exit).
+    #[arg(long)]
+    pub long: bool,
+    /// Add the environment (as `env VAR=... command`).
+    #[arg(long)]
+    pub env: bool,
+    /// Show failed execs only, with their errno.
+    #[arg(long, conflicts_with = "all")]
+    pub failed: bool,
+    /// Show successful and failed execs.
+    #[arg(long)]
+    pub all: bool,
+    /// One JSON object per exec: time, pid, ppid, auid, euid, path, argv, envp, status.
+    #[arg(long)]
+    pub json: bool,
+    /// Times (and dates in selections) in UTC instead of the local zone.
+    #[arg(long)]
+    pub utc: bool,
+    #[command(flatten)]
+    pub names: NameFiles,
+    #[command(flatten)]
+    pub events: EventOptions,
+    #[command(flatten)]
+    pub select: crate::filter::SelectArgs,
+    /// Trail files, directories of trail files, or - for stdin (the default).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonCmd {
+    /// Dates in selections in UTC instead of the local zone.
+    #[arg(long)]
+    pub utc: bool,
+    #[command(flatten)]
+    pub names: NameFiles,
+    #[command(flatten)]
+    pub events: EventOptions,
+    #[command(flatten)]
+    pub select: crate::filter::SelectArgs,
+    /// Trail files, directories of trail files, or - for stdin (the default).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// The source machine's account files.
+#[derive(Debug, Args)]
+pub struct NameFiles {
+    /// User names from this passwd file (the source machine's) instead of this machine's.
+    #[arg(long, value_name = "FILE")]
+    pub passwd: Option<PathBuf>,
+    /// Group names from this group file (the source machine's) instead of this machine's.
+    #[arg(long, value_name = "FILE")]
+    pub group: Option<PathBuf>,
+}
 
 #[derive(Debug, Args)]
 pub struct ReduceCmd {
@@ -176,7 +240,109 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> io::Result<i32> {
         }
         Command::Praudit(args) => run_praudit(args, out),
         Command::Auditreduce(args) => run_auditreduce(args, out),
+        Command::Commands(args) => run_commands(args, out),
+        Command::Json(args) => run_json(args, out),
     }
+}
+
+/// What every reading command resolves before it starts.
+struct Setup {
+    sources: Vec<Source>,
+    table: bsm_format::tables::EventTable,
+    accounts: Accounts,
+    filter: crate::filter::Filter,
+}
+
+fn setup(
+    what: &str,
+    files: &[PathBuf],
+    events: &EventOptions,
+    names: &NameFiles,
+    select: &crate::filter::SelectArgs,
+    utc: bool,
+) -> Option<Setup> {
+    let sources = expand(files, what)?;
+    let fail = |e: String| {
+        eprintln!("{what}: {e}");
+    };
+    let (table, _) = events
+        .load()
+        .map_err(|e| fail(format!("event table: {e}")))
+        .ok()?;
+    let accounts = Accounts::new(names.passwd.as_deref(), names.group.as_deref())
+        .map_err(|e| fail(e.to_string()))
+        .ok()?;
+    let filter = build_filter(&select.spec(), events, &table, &accounts, utc)
+        .map_err(fail)
+        .ok()?;
+    Some(Setup {
+        sources,
+        table,
+        accounts,
+        filter,
+    })
+}
+
+fn run_commands(args: CommandsCmd, out: &mut dyn Write) -> io::Result<i32> {
+    let Some(s) = setup(
+        "knox commands",
+        &args.files,
+        &args.events,
+        &args.names,
+        &args.select,
+        args.utc,
+    ) else {
+        return Ok(2);
+    };
+    let opts = crate::commands::Options {
+        long: args.long,
+        env: args.env,
+        which: if args.all {
+            crate::commands::Which::All
+        } else if args.failed {
+            crate::commands::Which::Failed
+        } else {
+            crate::commands::Which::Succeeded
+        },
+        json: args.json,
+        utc: args.utc,
+    };
+    let mut problems = Problems::default();
+    let stderr = io::stderr();
+    crate::commands::run(
+        &s.sources,
+        &opts,
+        &s.filter,
+        &s.accounts,
+        out,
+        &mut stderr.lock(),
+        &mut problems,
+    )?;
+    Ok(problems.exit_code())
+}
+
+fn run_json(args: JsonCmd, out: &mut dyn Write) -> io::Result<i32> {
+    let Some(s) = setup(
+        "knox json",
+        &args.files,
+        &args.events,
+        &args.names,
+        &args.select,
+        args.utc,
+    ) else {
+        return Ok(2);
+    };
+    let mut problems = Problems::default();
+    let stderr = io::stderr();
+    crate::json::run(
+        &s.sources,
+        &s.table,
+        &s.filter,
+        out,
+        &mut stderr.lock(),
+        &mut problems,
+    )?;
+    Ok(problems.exit_code())
 }
 
 /// Builds the shared filter, or says why it cannot (usage error).
