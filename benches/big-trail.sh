@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mb=${1:-256}
 cargo build --release -q -p knox-benches -p knox-cli
-trail=target/bench-${mb}mb.big.bsm
+# The name carries the generator's version, so that a changed generator makes a new trail.
+gen_hash=$(sha256sum bsm-format/src/generate.rs | cut -c1-8)
+trail=target/bench-${mb}mb-${gen_hash}.big.bsm
 [ -s "$trail" ] || target/release/gen-trail "$trail" --mb "$mb" --seed 1 --headers mixed
 size=$(stat -c %s "$trail")
 cat "$trail" > /dev/null  # warm the page cache
@@ -33,4 +35,9 @@ row "knox stats" target/release/knox stats "$trail"
 row "knox praudit -l (event and user names)" target/release/knox praudit -l "$trail"
 row "knox praudit (default)" target/release/knox praudit "$trail"
 row "knox praudit -x" target/release/knox praudit -x "$trail"
+row "knox auditreduce -c ex (raw out)" target/release/knox auditreduce -c ex "$trail"
+row "knox auditreduce -o file=/etc/.*" target/release/knox auditreduce -o 'file=/etc/.*' "$trail"
+row "knox commands" target/release/knox commands "$trail"
+row "knox commands --long" target/release/knox commands --long "$trail"
+row "knox json" target/release/knox json "$trail"
 target/release/decode-walk "$trail"

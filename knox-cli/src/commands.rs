@@ -164,6 +164,44 @@ fn rfc3339(t: Time) -> String {
 struct Lineage {
     parents: HashMap<u32, u32>,
     pending: VecDeque<(Exec, bool)>,
+    /// Sequence number of `pending[0]`.
+    first_seq: u64,
+    /// The newest pending exec of each pid, by sequence number.
+    latest: HashMap<u32, u64>,
+}
+
+impl Lineage {
+    fn push(&mut self, e: Exec) {
+        let seq = self.first_seq + self.pending.len() as u64;
+        // A new image for the same pid: the earlier exec will not get this exit status.
+        if e.success {
+            if let Some(old) = self.latest.insert(e.pid, seq) {
+                if let Some(p) = self.pending.get_mut((old - self.first_seq) as usize) {
+                    p.1 = true;
+                }
+            }
+        }
+        self.pending.push_back((e, false));
+    }
+
+    fn exited(&mut self, pid: u32, status: u32) {
+        if let Some(seq) = self.latest.remove(&pid) {
+            if let Some((e, done)) = self.pending.get_mut((seq - self.first_seq) as usize) {
+                e.status = Some(status);
+                *done = true;
+            }
+        }
+        self.parents.remove(&pid);
+    }
+
+    fn pop(&mut self) -> Option<Exec> {
+        let (e, _) = self.pending.pop_front()?;
+        if self.latest.get(&e.pid) == Some(&self.first_seq) {
+            self.latest.remove(&e.pid);
+        }
+        self.first_seq += 1;
+        Some(e)
+    }
 }
 
 /// Lists the execs of every source.
@@ -200,6 +238,23 @@ pub fn run(
                     continue;
                 }
             };
+            if rec.kind() == bsm_format::RecordKind::File {
+                continue;
+            }
+            // Only exec records (and, for exit statuses, fork and exit records) are read
+            // further; their decode problems are reported, the others' are not looked for.
+            let event = match rec.header() {
+                Ok(h) => h.event.0,
+                Err(e) => {
+                    problems.decode_errors += 1;
+                    writeln!(err, "knox commands: {}", Problem::new(&name, &e))?;
+                    continue;
+                }
+            };
+            let is_exec = matches!(event, EXECVE | MAC_EXECVE | POSIX_SPAWN);
+            if !is_exec && !(wait && matches!(event, FORK | VFORK | EXIT)) {
+                continue;
+            }
             if let Some(e) = rec.tokens().find_map(Result::err) {
                 problems.decode_errors += 1;
                 writeln!(err, "knox commands: {}", Problem::new(&name, &e))?;
@@ -207,7 +262,7 @@ pub fn run(
             if wait {
                 track(&rec, &mut lin);
             }
-            if !filter.matches(&rec) {
+            if !is_exec || !filter.matches(&rec) {
                 continue;
             }
             let Some(mut e) = exec_of(&rec, &name) else {
@@ -225,13 +280,7 @@ pub fn run(
                 write_exec(&mut buf, &e, opts, accounts);
             } else {
                 e.ppid = e.ppid.or_else(|| lin.parents.get(&e.pid).copied());
-                // A new image for the same pid: the earlier exec will not get this exit status.
-                for (p, done) in lin.pending.iter_mut() {
-                    if p.pid == e.pid && e.success {
-                        *done = true;
-                    }
-                }
-                lin.pending.push_back((e, false));
+                lin.push(e);
             }
             flush(&mut lin, &mut buf, opts, accounts, false);
             if buf.len() > 1 << 16 {
@@ -272,16 +321,7 @@ fn track(rec: &Record<'_>, lin: &mut Lineage) {
                 }
             }
             if let (Some(pid), Some(status)) = (pid, status) {
-                if let Some((e, done)) = lin
-                    .pending
-                    .iter_mut()
-                    .rev()
-                    .find(|(e, done)| e.pid == pid && !done)
-                {
-                    e.status = Some(status);
-                    *done = true;
-                }
-                lin.parents.remove(&pid);
+                lin.exited(pid, status);
             }
         }
         _ => {}
@@ -293,7 +333,7 @@ fn flush(lin: &mut Lineage, buf: &mut Vec<u8>, opts: &Options, accounts: &Accoun
         if !(all || *done || lin.pending.len() > STATUS_WINDOW) {
             break;
         }
-        if let Some((e, _)) = lin.pending.pop_front() {
+        if let Some(e) = lin.pop() {
             write_exec(buf, &e, opts, accounts);
         }
     }

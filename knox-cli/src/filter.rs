@@ -174,10 +174,13 @@ impl SelectArgs {
 /// One `-o` criterion.
 #[derive(Debug, Clone)]
 enum Object {
-    /// Paths matching any `include` regex and no `exclude` (`~`) regex.
+    /// Paths matching any `include` regex and no `exclude` (`~`) regex. `quick` is the
+    /// include patterns joined, when none is anchored: a record whose bytes it does not match
+    /// anywhere cannot have a matching path, so its tokens need not be decoded.
     File {
         include: Vec<Regex>,
         exclude: Vec<Regex>,
+        quick: Option<Regex>,
     },
     /// A process token (or subject) with this pid.
     Pid(u32),
@@ -205,6 +208,8 @@ pub struct Filter {
     invert: bool,
     /// Whether any criterion needs more than the header.
     needs_tokens: bool,
+    /// Whether the classes are the only criterion that may need the tokens.
+    only_classes: bool,
     empty: bool,
 }
 
@@ -350,6 +355,15 @@ impl Filter {
             || f.pid.is_some()
             || !f.objects.is_empty()
             || f.zone.is_some();
+        f.only_classes = f.classes.is_some()
+            && f.euid.is_none()
+            && f.egid.is_none()
+            && f.rgid.is_none()
+            && f.ruid.is_none()
+            && f.auid.is_none()
+            && f.pid.is_none()
+            && f.objects.is_empty()
+            && f.zone.is_none();
         f.empty = !f.needs_tokens && f.after.is_none() && f.before.is_none() && f.events.is_none();
         Ok(f)
     }
@@ -384,6 +398,30 @@ impl Filter {
         }
         if !self.needs_tokens {
             return true;
+        }
+        // Classes alone: when the event's classes are selected (or not) on success and failure
+        // alike, the outcome does not matter and the tokens need not be read.
+        let mut class_decided = false;
+        if let Some((mask, by_event)) = &self.classes {
+            let c = by_event[h.event.0 as usize];
+            let (on_success, on_failure) = (c & mask.success != 0, c & mask.failure != 0);
+            if on_success == on_failure {
+                if !on_success {
+                    return false;
+                }
+                class_decided = true;
+                if self.only_classes {
+                    return true;
+                }
+            }
+        }
+        // A file pattern that matches nowhere in the record's bytes matches no path in it.
+        let quick_reject = self.objects.iter().any(|o| match o {
+            Object::File { quick: Some(q), .. } => !q.is_match(rec.bytes()),
+            _ => false,
+        });
+        if quick_reject {
+            return false;
         }
         let mut failed = false;
         // Each id criterion holds when some subject or process token (any variant) carries the
@@ -423,7 +461,7 @@ impl Filter {
             }
         }
         if let Some((mask, by_event)) = &self.classes {
-            if !mask.selects(by_event[h.event.0 as usize], failed) {
+            if !class_decided && !mask.selects(by_event[h.event.0 as usize], failed) {
                 return false;
             }
         }
@@ -455,7 +493,12 @@ impl Filter {
 
 fn object_matches(o: &Object, t: &Token<'_>) -> bool {
     match (o, t) {
-        (Object::File { include, exclude }, Token::Path(p)) => {
+        (
+            Object::File {
+                include, exclude, ..
+            },
+            Token::Path(p),
+        ) => {
             let p = p.bytes();
             (include.is_empty() || include.iter().any(|r| r.is_match(p)))
                 && !exclude.iter().any(|r| r.is_match(p))
@@ -498,7 +541,20 @@ fn parse_object(o: &str) -> Result<Object, String> {
                     include.push(re)
                 }
             }
-            Object::File { include, exclude }
+            let unanchored = value
+                .split(',')
+                .all(|p| !p.starts_with('~') && !p.contains(['^', '$', '\\']));
+            let quick = if unanchored && !include.is_empty() {
+                let joined: Vec<&str> = value.split(',').filter(|p| !p.is_empty()).collect();
+                Regex::new(&joined.join("|")).ok()
+            } else {
+                None
+            };
+            Object::File {
+                include,
+                exclude,
+                quick,
+            }
         }
         "pid" => Object::Pid(num(value)?),
         "msgqid" => Object::Ipc(bsm_format::token::Ipc::MSG, num(value)?),
@@ -531,7 +587,7 @@ mod tests {
     #[test]
     fn objects_parse() {
         assert!(
-            matches!(parse_object("file=/etc/.*,~/etc/shadow").unwrap(), Object::File { include, exclude } if include.len() == 1 && exclude.len() == 1)
+            matches!(parse_object("file=/etc/.*,~/etc/shadow").unwrap(), Object::File { include, exclude, quick: None } if include.len() == 1 && exclude.len() == 1)
         );
         assert!(matches!(parse_object("pid=42").unwrap(), Object::Pid(42)));
         assert!(parse_object("colour=blue").is_err());
