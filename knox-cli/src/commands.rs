@@ -252,7 +252,7 @@ pub fn run(
                 }
             };
             let is_exec = matches!(event, EXECVE | MAC_EXECVE | POSIX_SPAWN);
-            if !is_exec && !(wait && matches!(event, FORK | VFORK | EXIT)) {
+            if !(is_exec || wait && matches!(event, FORK | VFORK | EXIT)) {
                 continue;
             }
             if let Some(e) = rec.tokens().find_map(Result::err) {
