@@ -154,3 +154,79 @@ pub fn check_roundtrip(data: &[u8]) {
         assert_eq!(&enc, want);
     }
 }
+
+/// The praudit printer on any input: `-x` output is always well-formed XML, and `--safe` text
+/// never carries a control character other than the newline between tokens.
+pub fn check_praudit_output(data: &[u8]) {
+    use knox::accounts::Accounts;
+    use knox::praudit::{Options, Printer};
+    let Some((&mode, rest)) = data.split_first() else { return };
+    let events = bsm_format::tables::EventTable::embedded(bsm_format::tables::Flavor::MacOs);
+    let opts = Options {
+        xml: mode & 1 != 0,
+        oneline: mode & 2 != 0,
+        raw: mode & 4 != 0,
+        short: mode & 8 != 0 && mode & 4 == 0,
+        safe: true,
+        utc: true,
+        ..Options::default()
+    };
+    let xml = opts.xml;
+    let mut p = Printer::new(opts, events, Accounts::numeric());
+    let mut out = Vec::new();
+    p.begin(&mut out);
+    for r in records(rest).flatten() {
+        p.record(&r, &mut out);
+    }
+    p.end(&mut out);
+    if xml {
+        let text = std::str::from_utf8(&out).expect("XML output is UTF-8");
+        if let Err(e) = roxmltree::Document::parse(text) {
+            panic!("XML output does not parse: {e}\n{text}");
+        }
+    } else {
+        assert!(
+            out.iter().all(|&c| c >= 0x20 && c != 0x7f || c == b'\n'),
+            "a control character in --safe text output"
+        );
+    }
+}
+
+/// `knox json` on any input: every line is a JSON object.
+pub fn check_json_output(data: &[u8]) {
+    let events = bsm_format::tables::EventTable::embedded(bsm_format::tables::Flavor::MacOs);
+    for r in records(data).flatten() {
+        let mut out = Vec::new();
+        knox::json::write_record(&mut out, &r, "-", events);
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("a JSON line");
+        assert!(v.is_object());
+        assert_eq!(out.iter().filter(|&&c| c == b'\n').count(), 1, "one line per record");
+    }
+}
+
+/// `knox commands` on any input: one line per exec, with no control character in it.
+pub fn check_commands_output(data: &[u8]) {
+    use knox::commands::{exec_of, write_exec, Options, Which};
+    let accounts = knox::accounts::Accounts::numeric();
+    for long in [false, true] {
+        let opts = Options {
+            long,
+            env: true,
+            which: Which::All,
+            json: false,
+            utc: true,
+        };
+        for r in records(data).flatten() {
+            if let Some(e) = exec_of(&r, "-") {
+                let mut out = Vec::new();
+                write_exec(&mut out, &e, &opts, &accounts);
+                assert_eq!(out.last(), Some(&b'\n'));
+                assert!(
+                    out[..out.len() - 1].iter().all(|&c| c >= 0x20 && c != 0x7f),
+                    "a control character in a commands line: {:?}",
+                    String::from_utf8_lossy(&out)
+                );
+            }
+        }
+    }
+}

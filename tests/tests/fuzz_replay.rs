@@ -9,11 +9,14 @@ use knox_tests::{fuzz, root};
 
 type Check = fn(&[u8]);
 
-const TARGETS: [(&str, Check); 4] = [
+const TARGETS: [(&str, Check); 7] = [
     ("decode_trail", fuzz::check_trail),
     ("reader_vs_slice", fuzz::check_reader_equals_slice),
     ("decode_token", fuzz::check_token),
     ("roundtrip", fuzz::check_roundtrip),
+    ("praudit_output", fuzz::check_praudit_output),
+    ("json_output", fuzz::check_json_output),
+    ("commands_output", fuzz::check_commands_output),
 ];
 
 fn seeds() -> Vec<(String, Vec<u8>)> {
