@@ -301,10 +301,12 @@ fn frame(buf: &[u8], at_eof: bool, max: u32) -> Frame {
 }
 
 /// Whether a framed unit is confirmed: a record whose trailer repeats its byte count, or a file
-/// token whose name ends in a NUL.
+/// token whose name ends in its only NUL.
 fn confirmed(buf: &[u8], len: usize, file: bool) -> bool {
     if file {
-        return len == 11 || buf[len - 1] == 0;
+        // A file name is a path: one NUL, at its end.
+        let name = &buf[11..len];
+        return name.is_empty() || memchr::memchr(0, name) == Some(name.len() - 1);
     }
     if len < TRAILER_SIZE {
         return false;
@@ -329,17 +331,28 @@ fn scan(buf: &[u8], limit: usize, at_eof: bool, max: u32, only: Option<u8>) -> S
         q += k;
         match frame(&buf[q..], at_eof, max) {
             Frame::Record { len, file } if confirmed(&buf[q..], len, file) => {
-                // A file token is only trusted when a unit (or the end) follows it.
                 if !file {
                     return Scan::Found(q);
                 }
-                match buf.get(q + len) {
-                    Some(&b) if HeaderKind::from_id(b).is_some() || b == FILE_ID => {
+                // A file token is weak evidence: trust it only with a name and followed by the
+                // end of the input or by a confirmed unit.
+                if len == 11 {
+                    q += 1;
+                    continue;
+                }
+                let next = &buf[q + len..];
+                if next.is_empty() {
+                    if at_eof {
+                        return Scan::Found(q);
+                    }
+                    return Scan::Undecided(q);
+                }
+                match frame(next, at_eof, max) {
+                    Frame::Record { len: n, file: f } if confirmed(next, n, f) => {
                         return Scan::Found(q)
                     }
-                    None if at_eof => return Scan::Found(q),
-                    None => return Scan::Undecided(q),
-                    Some(_) => {}
+                    Frame::NeedMore => return Scan::Undecided(q),
+                    _ => {}
                 }
             }
             Frame::NeedMore => return Scan::Undecided(q),

@@ -160,7 +160,9 @@ pub fn check_roundtrip(data: &[u8]) {
 pub fn check_praudit_output(data: &[u8]) {
     use knox::accounts::Accounts;
     use knox::praudit::{Options, Printer};
-    let Some((&mode, rest)) = data.split_first() else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
     let events = bsm_format::tables::EventTable::embedded(bsm_format::tables::Flavor::MacOs);
     let opts = Options {
         xml: mode & 1 != 0,
@@ -200,7 +202,11 @@ pub fn check_json_output(data: &[u8]) {
         knox::json::write_record(&mut out, &r, "-", events);
         let v: serde_json::Value = serde_json::from_slice(&out).expect("a JSON line");
         assert!(v.is_object());
-        assert_eq!(out.iter().filter(|&&c| c == b'\n').count(), 1, "one line per record");
+        assert_eq!(
+            out.iter().filter(|&&c| c == b'\n').count(),
+            1,
+            "one line per record"
+        );
     }
 }
 

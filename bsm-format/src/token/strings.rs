@@ -15,6 +15,9 @@ use crate::record::{chain_is_clean, Ctx};
 use crate::types::serialize_bytes_lossless;
 use crate::wire;
 
+/// The most strings an exec-style token can really carry: ARG_MAX (1 MiB) of two-byte strings.
+const MAX_PLAUSIBLE_COUNT: u32 = 1 << 19;
+
 /// A list of NUL-terminated strings with a claimed count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StringList<'a> {
@@ -65,6 +68,11 @@ impl<'a> StringList<'a> {
         let rest = c.rest();
 
         let (walked, n) = walk(rest, count);
+        // No exec has more arguments than ARG_MAX (1 MiB on macOS, less on FreeBSD) could hold,
+        // so a larger claim that the strings do not bear out is damage, not xnu's truncation.
+        if count > MAX_PLAUSIBLE_COUNT && n < count {
+            return Err(Error::new(count_at, ErrorKind::StringCount { what, count }));
+        }
         let walked_all = n == count;
         // Inside a validation pass the caller checks what follows; at the top level we do.
         if walked_all
