@@ -98,7 +98,11 @@ impl Policy {
     /// add or remove decide what to do with the result).
     pub fn parse(s: &str) -> Result<Policy, String> {
         let mut p = Policy::empty();
-        for name in s.split(',').map(|n| n.trim().trim_start_matches(['+', '-'])).filter(|n| !n.is_empty()) {
+        for name in s
+            .split(',')
+            .map(|n| n.trim().trim_start_matches(['+', '-']))
+            .filter(|n| !n.is_empty())
+        {
             let (_, bit) = Policy::NAMES
                 .iter()
                 .find(|(n, _)| *n == name)
