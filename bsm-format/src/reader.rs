@@ -62,6 +62,10 @@ impl<R: Read> RecordReader<R> {
         &self.inner
     }
 
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
     pub fn into_inner(self) -> R {
         self.inner
     }

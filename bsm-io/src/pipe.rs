@@ -42,6 +42,7 @@ pub enum QueueLimit {
 /// An audit pipe over a device.
 pub struct AuditPipe<D> {
     dev: D,
+    stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 fn mask_bytes(m: AuMask) -> [u8; 8] {
@@ -60,7 +61,13 @@ fn mask_of(b: &[u8]) -> AuMask {
 
 impl<D: Device> AuditPipe<D> {
     pub fn new(dev: D) -> AuditPipe<D> {
-        AuditPipe { dev }
+        AuditPipe { dev, stop: None }
+    }
+
+    /// Reads end (as at end of input) once this flag is set and a read is interrupted, so that a
+    /// signal handler can stop a reader blocked on the device.
+    pub fn stop_on(&mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        self.stop = Some(flag);
     }
 
     pub fn device(&self) -> &D {
@@ -211,7 +218,19 @@ impl<D: Device> AuditPipe<D> {
 
 impl<D: Device> Read for AuditPipe<D> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.dev.read(buf)
+        loop {
+            if self
+                .stop
+                .as_ref()
+                .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+            {
+                return Ok(0);
+            }
+            match self.dev.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                r => return r,
+            }
+        }
     }
 }
 

@@ -120,6 +120,35 @@ pub fn auditon(cmd: i32, data: &mut [u8]) -> Result<(), Error> {
     }
 }
 
+/// Sets the returned flag on SIGINT or SIGTERM (instead of dying), so that a tool can report
+/// and exit cleanly. The handler only stores to an atomic; reads blocked in the kernel return
+/// EINTR because the handler is installed without SA_RESTART.
+#[cfg(unix)]
+pub fn stop_on_signals() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, OnceLock};
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    extern "C" fn handler(_: libc::c_int) {
+        if let Some(f) = FLAG.get() {
+            f.store(true, Ordering::Relaxed);
+        }
+    }
+    let flag = FLAG
+        .get_or_init(|| Arc::new(AtomicBool::new(false)))
+        .clone();
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: `sa` is fully initialised (zeroed, then the handler set); the handler only
+        // loads an initialised OnceLock and stores to an atomic, both async-signal-safe.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = handler as extern "C" fn(libc::c_int) as usize;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+    flag
+}
+
 /// The device type on systems without auditpipe (never constructed).
 pub enum NoDevice {}
 

@@ -45,6 +45,8 @@ pub enum Command {
     /// Every record as a JSON object per line (JSON Lines), lossless.
     #[command(after_help = EVENTS_HELP)]
     Json(JsonCmd),
+    /// Watch the audit stream live (macOS, FreeBSD): a local-mode /dev/auditpipe with CLASSES.
+    Auditpipe(AuditpipeCmd),
     /// Select records and write them raw, as OpenBSM's auditreduce (pipe into praudit).
     #[command(after_help = REDUCE_HELP)]
     Auditreduce(ReduceCmd),
@@ -53,6 +55,24 @@ pub enum Command {
 const REDUCE_HELP: &str = "All criteria must hold (-v inverts). Unlike OpenBSM's auditreduce, every \
 header kind (32- and 64-bit, _ex) and every subject, process and return token variant counts. \
 Dates are local time (TZ) unless --utc. Output is raw BSM: `knox auditreduce -c ex trail | praudit -l`.";
+
+#[derive(Debug, Args)]
+pub struct AuditpipeCmd {
+    /// Classes to select, as audit_control(5) writes them (pc,ex or +fr,-fw or all).
+    #[arg(value_name = "CLASSES", id = "select_classes")]
+    pub classes: String,
+    /// Classes for events not attributable to a user.
+    #[arg(long, value_name = "CLASSES")]
+    pub naflags: Option<String>,
+    /// Queue length of the pipe: a number of records, or max (fewer drops under load).
+    #[arg(long, value_name = "N|max")]
+    pub qlimit: Option<String>,
+    /// Output: raw BSM (default; refused on a terminal), praudit, json or commands.
+    #[arg(long, value_enum, default_value = "raw")]
+    pub format: crate::auditpipe::Format,
+    #[command(flatten)]
+    pub events: EventOptions,
+}
 
 #[derive(Debug, Args)]
 pub struct CommandsCmd {
@@ -74,6 +94,10 @@ pub struct CommandsCmd {
     /// Times (and dates in selections) in UTC instead of the local zone.
     #[arg(long)]
     pub utc: bool,
+    /// Follow the trail file, `current` link or trail directory as it is written (across
+    /// rotation), printing records as they arrive.
+    #[arg(long)]
+    pub follow: bool,
     #[command(flatten)]
     pub names: NameFiles,
     #[command(flatten)]
@@ -90,6 +114,10 @@ pub struct JsonCmd {
     /// Dates in selections in UTC instead of the local zone.
     #[arg(long)]
     pub utc: bool,
+    /// Follow the trail file, `current` link or trail directory as it is written (across
+    /// rotation), printing records as they arrive.
+    #[arg(long)]
+    pub follow: bool,
     #[command(flatten)]
     pub names: NameFiles,
     #[command(flatten)]
@@ -170,6 +198,10 @@ pub struct PrauditArgs {
     /// Times in UTC instead of the local time zone (TZ).
     #[arg(long)]
     pub utc: bool,
+    /// Follow the trail file, `current` link or trail directory as it is written (across
+    /// rotation), printing records as they arrive.
+    #[arg(long)]
+    pub follow: bool,
     /// Make control characters in text fields visible (\^[, \n, \M-x) instead of raw.
     #[arg(long)]
     pub safe: bool,
@@ -241,6 +273,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> io::Result<i32> {
         Command::Praudit(args) => run_praudit(args, out),
         Command::Auditreduce(args) => run_auditreduce(args, out),
         Command::Commands(args) => run_commands(args, out),
+        Command::Auditpipe(args) => run_auditpipe(args, out),
         Command::Json(args) => run_json(args, out),
     }
 }
@@ -255,13 +288,18 @@ struct Setup {
 
 fn setup(
     what: &str,
+    follow: bool,
     files: &[PathBuf],
     events: &EventOptions,
     names: &NameFiles,
     select: &crate::filter::SelectArgs,
     utc: bool,
 ) -> Option<Setup> {
-    let sources = expand(files, what)?;
+    let sources = if follow {
+        input::follow(files)
+    } else {
+        expand(files, what)?
+    };
     let fail = |e: String| {
         eprintln!("{what}: {e}");
     };
@@ -286,6 +324,7 @@ fn setup(
 fn run_commands(args: CommandsCmd, out: &mut dyn Write) -> io::Result<i32> {
     let Some(s) = setup(
         "knox commands",
+        args.follow,
         &args.files,
         &args.events,
         &args.names,
@@ -324,6 +363,7 @@ fn run_commands(args: CommandsCmd, out: &mut dyn Write) -> io::Result<i32> {
 fn run_json(args: JsonCmd, out: &mut dyn Write) -> io::Result<i32> {
     let Some(s) = setup(
         "knox json",
+        args.follow,
         &args.files,
         &args.events,
         &args.names,
@@ -403,8 +443,13 @@ fn run_auditreduce(args: ReduceCmd, out: &mut dyn Write) -> io::Result<i32> {
 
 /// Runs `knox praudit`; returns the exit code.
 pub fn run_praudit(args: PrauditArgs, out: &mut dyn Write) -> io::Result<i32> {
-    let Some(sources) = expand(&args.files, "knox praudit") else {
-        return Ok(2);
+    let sources = if args.follow {
+        input::follow(&args.files)
+    } else {
+        let Some(s) = expand(&args.files, "knox praudit") else {
+            return Ok(2);
+        };
+        s
     };
     let (table, _) = match args.events.load() {
         Ok(t) => t,
@@ -484,4 +529,92 @@ mod tests {
         super::Cli::command().debug_assert();
         super::PrauditCli::command().debug_assert();
     }
+}
+
+fn run_auditpipe(args: AuditpipeCmd, out: &mut dyn Write) -> io::Result<i32> {
+    use crate::auditpipe::Format;
+    use std::io::IsTerminal;
+    let classes = match args.events.load_classes() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("knox auditpipe: class table: {e}");
+            return Ok(2);
+        }
+    };
+    let parse = |s: &str| bsm_format::tables::parse_flags(s, &classes);
+    let (flags, naflags) = match (
+        parse(&args.classes),
+        args.naflags.as_deref().map(parse).transpose(),
+    ) {
+        (Ok(f), Ok(n)) => (f, n.unwrap_or_default()),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("knox auditpipe: {e}");
+            return Ok(2);
+        }
+    };
+    let limit = match args.qlimit.as_deref() {
+        None => None,
+        Some("max") => Some(bsm_io::pipe::QueueLimit::Max),
+        Some(n) => match n.parse() {
+            Ok(n) => Some(bsm_io::pipe::QueueLimit::Records(n)),
+            Err(_) => {
+                eprintln!("knox auditpipe: --qlimit takes a number or max");
+                return Ok(2);
+            }
+        },
+    };
+    let mut pipe = match bsm_io::system::open_pipe() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("knox auditpipe: {e}");
+            return Ok(2);
+        }
+    };
+    if args.format == Format::Raw && io::stdout().is_terminal() {
+        eprintln!(
+            "knox auditpipe: the output is raw BSM; pipe it into `knox praudit` or use --format"
+        );
+        return Ok(2);
+    }
+    #[cfg(unix)]
+    pipe.stop_on(bsm_io::system::stop_on_signals());
+    let (table, _) = args.events.load()?;
+    let accounts = Accounts::new(None, None)?;
+    let mut printer = crate::praudit::Printer::new(
+        crate::praudit::Options::default(),
+        &table,
+        Accounts::numeric(),
+    );
+    let copts = crate::commands::Options {
+        long: false,
+        env: false,
+        which: crate::commands::Which::Succeeded,
+        json: false,
+        utc: false,
+    };
+    let write = |rec: &bsm_format::Record<'_>, buf: &mut Vec<u8>| match args.format {
+        Format::Raw => buf.extend_from_slice(rec.bytes()),
+        Format::Praudit => {
+            printer.record(rec, buf);
+        }
+        Format::Json => {
+            crate::json::write_record(buf, rec, "/dev/auditpipe", &table);
+        }
+        Format::Commands => {
+            if let Some(e) = crate::commands::exec_of(rec, "/dev/auditpipe").filter(|e| e.success) {
+                crate::commands::write_exec(buf, &e, &copts, &accounts);
+            }
+        }
+    };
+    let stderr = io::stderr();
+    crate::auditpipe::stream(
+        &mut pipe,
+        flags.into(),
+        naflags.into(),
+        limit,
+        write,
+        out,
+        &mut stderr.lock(),
+    )?;
+    Ok(0)
 }

@@ -283,8 +283,11 @@ pub fn run(
                 lin.push(e);
             }
             flush(&mut lin, &mut buf, opts, accounts, false);
-            if buf.len() > 1 << 16 {
+            if buf.len() > 1 << 16 || (src.is_live() && !buf.is_empty()) {
                 out.write_all(&buf)?;
+                if src.is_live() {
+                    out.flush()?;
+                }
                 buf.clear();
             }
         }

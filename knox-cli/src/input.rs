@@ -11,6 +11,8 @@ use bsm_format::trailname::TrailName;
 pub enum Source {
     Stdin,
     File(PathBuf),
+    /// A trail file, `current` link or trail directory followed as it is written.
+    Follow(PathBuf),
 }
 
 impl Source {
@@ -18,14 +20,20 @@ impl Source {
     pub fn name(&self) -> String {
         match self {
             Source::Stdin => "-".to_string(),
-            Source::File(p) => p.display().to_string(),
+            Source::File(p) | Source::Follow(p) => p.display().to_string(),
         }
+    }
+
+    /// Whether records arrive over time (output should then be written as it comes).
+    pub fn is_live(&self) -> bool {
+        matches!(self, Source::Follow(_))
     }
 
     pub fn open(&self) -> io::Result<Box<dyn Read>> {
         Ok(match self {
             Source::Stdin => Box::new(io::stdin().lock()),
             Source::File(p) => Box::new(File::open(p)?),
+            Source::Follow(p) => Box::new(bsm_io::follow::Follow::new(p)?),
         })
     }
 }
@@ -59,6 +67,24 @@ pub fn expand(operands: &[PathBuf]) -> io::Result<Vec<Source>> {
         }
     }
     Ok(out)
+}
+
+/// Sources for `--follow`: each operand followed as it is written (no operand: stdin, which
+/// streams anyway).
+pub fn follow(operands: &[PathBuf]) -> Vec<Source> {
+    if operands.is_empty() {
+        return vec![Source::Stdin];
+    }
+    operands
+        .iter()
+        .map(|p| {
+            if p.as_os_str() == "-" {
+                Source::Stdin
+            } else {
+                Source::Follow(p.clone())
+            }
+        })
+        .collect()
 }
 
 /// The trail files of a directory in time order.

@@ -151,8 +151,9 @@ pub fn run(
                 problems.decode_errors += 1;
                 writeln!(err, "knox json: {}", Problem::new(&name, &e))?;
             }
-            if buf.len() >= 1 << 17 {
+            if buf.len() >= 1 << 17 || (src.is_live() && !buf.is_empty()) {
                 out.write_all(&buf)?;
+                out.flush()?;
                 buf.clear();
             }
         }

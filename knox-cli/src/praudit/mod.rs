@@ -181,8 +181,9 @@ pub fn run(
                 problems.decode_errors += 1;
                 writeln!(err, "knox praudit: {}", Problem::new(&name, &e))?;
             }
-            if buf.len() >= FLUSH_AT {
+            if buf.len() >= FLUSH_AT || (src.is_live() && !buf.is_empty()) {
                 out.write_all(&buf)?;
+                out.flush()?;
                 buf.clear();
             }
         }

@@ -1,0 +1,111 @@
+//! Live auditing on Linux: the pipe says what to do instead, and `--follow` prints each exec
+//! within a second of its record being appended, across a rotation, none lost or repeated.
+
+use std::io::{BufRead, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bsm_format::encode::{with_nul, RecordBuilder};
+use bsm_format::token::{Return, StringList, Subject, TerminalId, Width};
+use bsm_format::{Address, BsmErrno, EventType, Text, Time, Token};
+use knox_tests::{knox, knox_bin};
+
+#[cfg(not(any(target_os = "macos", target_os = "freebsd")))]
+#[test]
+fn auditpipe_on_this_system_exits_2_with_one_line_saying_why() {
+    let (code, out, err) = knox(&["auditpipe", "pc"], None);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("macOS or FreeBSD") && err.contains("read copied trails"),
+        "{err}"
+    );
+}
+
+fn exec(i: u32) -> Vec<u8> {
+    let mut b = RecordBuilder::new(EventType(23), Time::new(1_700_000_000 + i as u64, 0));
+    let mut tok = Vec::new();
+    let arg = format!("step-{i}");
+    StringList::encode_strings(0x3c, &[b"echo".as_slice(), arg.as_bytes()], &mut tok);
+    b.push_raw(&tok);
+    let p = with_nul("/bin/echo");
+    b.push(&Token::Path(Text(&p)));
+    b.push(&Token::Subject(Subject {
+        width: Width::W32,
+        ex: false,
+        auid: 501,
+        euid: 501,
+        egid: 20,
+        ruid: 501,
+        rgid: 20,
+        pid: 1000 + i,
+        sid: 1,
+        tid: TerminalId {
+            port: 0,
+            addr: Address::V4([0; 4]),
+        },
+    }));
+    b.push(&Token::Return(Return {
+        width: Width::W32,
+        errno: BsmErrno(0),
+        value: 0,
+    }));
+    b.finish()
+}
+
+#[test]
+fn commands_follow_prints_each_exec_within_a_second_across_rotation() {
+    let dir = std::env::temp_dir().join(format!("knox-live-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let first = dir.join("20231114221320.not_terminated");
+    std::fs::write(&first, b"").unwrap();
+    let mut child = Command::new(knox_bin())
+        .args(["commands", "--follow", dir.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&first)
+        .unwrap();
+    let mut seen = Vec::new();
+    for i in 0..10u32 {
+        if i == 5 {
+            // Rotation as auditd does it: close and rename the file, then start the next one.
+            drop(file);
+            std::fs::rename(&first, dir.join("20231114221320.20231114221325")).unwrap();
+            file = std::fs::File::create(dir.join("20231114221325.not_terminated")).unwrap();
+        }
+        let rec = exec(i);
+        // Written in two pieces: a reader must wait for the rest of a record.
+        file.write_all(&rec[..10]).unwrap();
+        file.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        let t0 = Instant::now();
+        file.write_all(&rec[10..]).unwrap();
+        file.flush().unwrap();
+        let line = rx
+            .recv_timeout(Duration::from_secs(1))
+            .unwrap_or_else(|_| panic!("exec {i} not printed within a second"));
+        assert!(t0.elapsed() < Duration::from_secs(1));
+        seen.push(line);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(rx.try_recv().is_err(), "a record was printed twice");
+    child.kill().unwrap();
+    let _ = child.wait();
+    let want: Vec<String> = (0..10).map(|i| format!("/bin/echo step-{i}")).collect();
+    assert_eq!(seen, want);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
