@@ -520,17 +520,6 @@ fn os_bytes(s: OsString) -> Vec<u8> {
     s.to_string_lossy().into_owned().into_bytes()
 }
 
-#[cfg(test)]
-mod tests {
-    use clap::CommandFactory;
-
-    #[test]
-    fn command_lines_are_consistent() {
-        super::Cli::command().debug_assert();
-        super::PrauditCli::command().debug_assert();
-    }
-}
-
 fn run_auditpipe(args: AuditpipeCmd, out: &mut dyn Write) -> io::Result<i32> {
     use crate::auditpipe::Format;
     use std::io::IsTerminal;
@@ -617,4 +606,15 @@ fn run_auditpipe(args: AuditpipeCmd, out: &mut dyn Write) -> io::Result<i32> {
         &mut stderr.lock(),
     )?;
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_lines_are_consistent() {
+        super::Cli::command().debug_assert();
+        super::PrauditCli::command().debug_assert();
+    }
 }
