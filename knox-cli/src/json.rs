@@ -7,52 +7,10 @@ use std::io::{self, Write};
 
 use bsm_format::tables::EventTable;
 use bsm_format::{Record, RecordKind, RecordReader, Token};
-use serde::Serialize;
 
 use crate::filter::Filter;
 use crate::input::Source;
 use crate::report::{Problem, Problems};
-
-#[derive(Serialize)]
-struct RecordJson<'a> {
-    /// The source the record came from (`-` for stdin).
-    file: &'a str,
-    /// Byte offset of the record in that source.
-    offset: u64,
-    /// `header32`, `header32_ex`, `header64`, `header64_ex` or `file`.
-    kind: &'static str,
-    length: usize,
-    /// RFC 3339 in UTC, from the header (or file token).
-    time: Option<String>,
-    sec: Option<u64>,
-    msec: Option<u64>,
-    event: Option<EventJson<'a>>,
-    modifier: Option<u16>,
-    /// Whether the record's return tokens all say success (absent without a return token).
-    success: Option<bool>,
-    tokens: Vec<Token<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<ErrorJson>,
-}
-
-#[derive(Serialize)]
-struct EventJson<'a> {
-    number: u16,
-    name: Option<&'a str>,
-    description: Option<&'a str>,
-    classes: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct ErrorJson {
-    offset: u64,
-    message: String,
-}
-
-fn rfc3339(t: bsm_format::Time) -> Option<String> {
-    t.to_utc()
-        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-}
 
 /// Writes one record as a JSON line; returns its first decode error, if any.
 pub fn write_record(
@@ -61,9 +19,10 @@ pub fn write_record(
     file: &str,
     events: &EventTable,
 ) -> Option<bsm_format::Error> {
+    use crate::jsonw::Obj;
     let mut tokens = Vec::new();
     let mut error = None;
-    let mut success = None;
+    let mut success: Option<bool> = None;
     for t in rec.tokens() {
         match t {
             Ok(t) => {
@@ -89,33 +48,72 @@ pub fn write_record(
         (RecordKind::File, Some(Token::File(f))) => ("file", Some(f.time), None, None),
         (RecordKind::File, _) => ("file", None, None, None),
     };
-    let j = RecordJson {
-        file,
-        offset: rec.offset(),
-        kind,
-        length: rec.len(),
-        time: time.and_then(rfc3339),
-        sec: time.map(|t| t.sec),
-        msec: time.map(|t| t.msec),
-        event: event.map(|n| {
+    let null = |o: &mut Vec<u8>| o.extend_from_slice(b"null");
+    let mut o = Obj::new(out);
+    o.str("file", file);
+    o.u64("offset", rec.offset());
+    o.str("kind", kind);
+    o.u64("length", rec.len() as u64);
+    match time.and_then(|t| t.to_utc()) {
+        Some(d) => o.str(
+            "time",
+            &d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        ),
+        None => null(o.key("time")),
+    }
+    match time {
+        Some(t) => {
+            o.u64("sec", t.sec);
+            o.u64("msec", t.msec);
+        }
+        None => {
+            null(o.key("sec"));
+            null(o.key("msec"));
+        }
+    }
+    match event {
+        Some(n) => {
             let info = events.get(n);
-            EventJson {
-                number: n,
-                name: info.map(|e| e.name.as_str()),
-                description: info.map(|e| e.description.as_str()),
-                classes: info.map(|e| e.classes.as_str()),
+            let mut e = Obj::new(o.key("event"));
+            e.u64("number", n as u64);
+            for (k, v) in [
+                ("name", info.map(|i| i.name.as_str())),
+                ("description", info.map(|i| i.description.as_str())),
+                ("classes", info.map(|i| i.classes.as_str())),
+            ] {
+                match v {
+                    Some(v) => e.str(k, v),
+                    None => null(e.key(k)),
+                }
             }
-        }),
-        modifier,
-        success,
-        tokens,
-        error: error.as_ref().map(|e| ErrorJson {
-            offset: e.offset,
-            message: e.kind.to_string(),
-        }),
-    };
-    // Serializing owned, valid data into memory cannot fail.
-    let _ = serde_json::to_writer(&mut *out, &j);
+            e.end();
+        }
+        None => null(o.key("event")),
+    }
+    match modifier {
+        Some(m) => o.u64("modifier", m as u64),
+        None => null(o.key("modifier")),
+    }
+    match success {
+        Some(s) => o.bool("success", s),
+        None => null(o.key("success")),
+    }
+    let list = o.key("tokens");
+    list.push(b'[');
+    for (i, t) in tokens.iter().enumerate() {
+        if i > 0 {
+            list.push(b',');
+        }
+        crate::jsonw::token(list, t);
+    }
+    list.push(b']');
+    if let Some(e) = &error {
+        let mut eo = Obj::new(o.key("error"));
+        eo.u64("offset", e.offset);
+        eo.str("message", &e.kind.to_string());
+        eo.end();
+    }
+    o.end();
     out.push(b'\n');
     error
 }

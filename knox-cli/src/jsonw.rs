@@ -1,0 +1,212 @@
+//! A small, fast JSON writer for the hot tokens of `knox json`. It writes exactly what the
+//! tokens' `serde::Serialize` implementations write (a test compares the two on every oracle
+//! record); tokens without a fast path go through serde.
+
+use bsm_format::token::{Header, HostAddress, Subject, Width};
+use bsm_format::{Address, Token};
+
+use crate::praudit::fmt::uint;
+
+/// Appends a JSON string: plain ASCII directly, other UTF-8 through serde_json's escaping.
+pub fn string(out: &mut Vec<u8>, s: &str) {
+    if s.bytes()
+        .all(|c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
+    {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+}
+
+/// Appends bytes losslessly: a string when they are UTF-8 without NUL, else `{"base64": ...}`.
+pub fn bytes(out: &mut Vec<u8>, b: &[u8]) {
+    match std::str::from_utf8(b) {
+        Ok(s) if !s.contains('\0') => string(out, s),
+        _ => {
+            out.extend_from_slice(b"{\"base64\":\"");
+            out.extend_from_slice(bsm_format::types::base64(b).as_bytes());
+            out.extend_from_slice(b"\"}");
+        }
+    }
+}
+
+/// An object being written: `key` writes the separator and the key.
+pub struct Obj<'a> {
+    pub out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> Obj<'a> {
+    pub fn new(out: &'a mut Vec<u8>) -> Obj<'a> {
+        out.push(b'{');
+        Obj { out, first: true }
+    }
+
+    /// Writes `"key":` (keys are plain ASCII).
+    pub fn key(&mut self, k: &str) -> &mut Vec<u8> {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(k.as_bytes());
+        self.out.extend_from_slice(b"\":");
+        self.out
+    }
+
+    pub fn u64(&mut self, k: &str, v: u64) {
+        uint(self.key(k), v);
+    }
+
+    pub fn str(&mut self, k: &str, v: &str) {
+        string(self.key(k), v);
+    }
+
+    pub fn bytes(&mut self, k: &str, v: &[u8]) {
+        bytes(self.key(k), v);
+    }
+
+    pub fn bool(&mut self, k: &str, v: bool) {
+        self.key(k)
+            .extend_from_slice(if v { b"true" } else { b"false" });
+    }
+
+    pub fn addr(&mut self, k: &str, a: &Address) {
+        let o = self.key(k);
+        o.push(b'"');
+        crate::praudit::fmt::addr(o, a);
+        o.push(b'"');
+    }
+
+    pub fn end(self) {
+        self.out.push(b'}');
+    }
+}
+
+fn width(w: Width) -> &'static str {
+    match w {
+        Width::W32 => "32",
+        Width::W64 => "64",
+    }
+}
+
+fn time(o: &mut Vec<u8>, t: bsm_format::Time) {
+    let mut obj = Obj::new(o);
+    obj.u64("sec", t.sec);
+    obj.u64("msec", t.msec);
+    obj.end();
+}
+
+fn header(o: &mut Obj<'_>, h: &Header) {
+    o.str("kind", h.kind.id().name().unwrap_or(""));
+    o.u64("size", h.size as u64);
+    o.u64("version", h.version as u64);
+    o.u64("event", h.event.0 as u64);
+    o.u64("modifier", h.modifier.bits() as u64);
+    match h.host {
+        Some(HostAddress::Ip(a)) => o.addr("host", &a),
+        Some(HostAddress::Invalid(n)) => o.u64("host", n as u64),
+        None => {}
+    }
+    time(o.key("time"), h.time);
+}
+
+fn subject(o: &mut Obj<'_>, s: &Subject) {
+    o.str("width", width(s.width));
+    o.bool("ex", s.ex);
+    o.u64("auid", s.auid as u64);
+    o.u64("euid", s.euid as u64);
+    o.u64("egid", s.egid as u64);
+    o.u64("ruid", s.ruid as u64);
+    o.u64("rgid", s.rgid as u64);
+    o.u64("pid", s.pid as u64);
+    o.u64("sid", s.sid as u64);
+    let mut tid = Obj::new(o.key("tid"));
+    tid.u64("port", s.tid.port);
+    tid.addr("addr", &s.tid.addr);
+    tid.end();
+}
+
+/// Appends one token as JSON.
+pub fn token(out: &mut Vec<u8>, t: &Token<'_>) {
+    let name = match t.id().name() {
+        Some(n) => n,
+        None => {
+            let _ = serde_json::to_writer(&mut *out, t);
+            return;
+        }
+    };
+    let mut o = Obj::new(out);
+    o.str("type", name);
+    match t {
+        Token::Header(h) => header(&mut o, h),
+        Token::Trailer(tr) => {
+            o.u64("magic", tr.magic as u64);
+            o.u64("size", tr.size as u64);
+        }
+        Token::File(f) => {
+            time(o.key("time"), f.time);
+            o.bytes("name", f.name.bytes());
+        }
+        Token::Path(p) => o.bytes("path", p.bytes()),
+        Token::Text(x) => o.bytes("text", x.bytes()),
+        Token::Subject(s) | Token::Process(s) => subject(&mut o, s),
+        Token::Return(r) => {
+            o.str("width", width(r.width));
+            o.u64("errno", r.errno.0 as u64);
+            o.u64("value", r.value);
+        }
+        Token::Arg(a) => {
+            o.str("width", width(a.width));
+            o.u64("argno", a.argno as u64);
+            o.u64("value", a.value);
+            o.bytes("text", a.text.bytes());
+        }
+        Token::Attr(a) => {
+            o.str("width", width(a.width));
+            o.u64("mode", a.mode as u64);
+            o.u64("uid", a.uid as u64);
+            o.u64("gid", a.gid as u64);
+            o.u64("fsid", a.fsid as u64);
+            o.u64("nodeid", a.nodeid);
+            o.u64("device", a.device);
+        }
+        Token::ExecArgs(l) | Token::ExecEnv(l) | Token::Krb5Principal(l) | Token::CertHash(l) => {
+            o.u64("count", l.count as u64);
+            o.u64("present", l.present as u64);
+            let a = o.key("strings");
+            a.push(b'[');
+            for (i, s) in l.iter().enumerate() {
+                if i > 0 {
+                    a.push(b',');
+                }
+                bytes(a, s);
+            }
+            a.push(b']');
+        }
+        Token::Exit(e) => {
+            o.u64("status", e.status as u64);
+            o.u64("retval", e.retval as u64);
+        }
+        Token::Seq(n) => o.u64("seq", *n as u64),
+        Token::SockInet(s) => {
+            o.u64("family", s.family as u64);
+            o.u64("port", bsm_format::token::port_be(s.port) as u64);
+            o.addr("addr", &s.addr);
+        }
+        Token::SockUnix(s) => {
+            o.u64("family", s.family as u64);
+            o.bytes("path", s.path);
+        }
+        _ => {
+            // No fast path: let serde write it whole, in place of this object.
+            o.out
+                .truncate(o.out.len() - (b"{\"type\":\"\"".len() + name.len()));
+            let _ = serde_json::to_writer(&mut *o.out, t);
+            return;
+        }
+    }
+    o.end();
+}
