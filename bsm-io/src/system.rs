@@ -164,6 +164,42 @@ impl crate::pipe::Device for NoDevice {
     }
 }
 
+/// Whether the process runs with root's effective uid.
+#[cfg(unix)]
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Whether the real uid is root (false for a setuid-root program run by a user).
+#[cfg(unix)]
+pub fn is_real_root() -> bool {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    unsafe { libc::getuid() == 0 }
+}
+
+/// For a setuid-root install: after the device is open, give up root for good (real uid and
+/// gid back), before any record is decoded.
+#[cfg(unix)]
+pub fn drop_privileges() -> io::Result<()> {
+    // SAFETY: getuid/getgid have no preconditions; setgid/setuid only change this process's
+    // credentials and report failure through their return value.
+    unsafe {
+        let (uid, gid) = (libc::getuid(), libc::getgid());
+        if libc::geteuid() == uid {
+            return Ok(());
+        }
+        if libc::setgid(gid) != 0 || libc::setuid(uid) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // Must not be able to get root back.
+        if libc::setuid(0) == 0 {
+            return Err(io::Error::other("privileges could not be dropped"));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[cfg(not(any(target_os = "macos", target_os = "freebsd")))]

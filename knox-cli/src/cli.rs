@@ -520,6 +520,22 @@ fn os_bytes(s: OsString) -> Vec<u8> {
     s.to_string_lossy().into_owned().into_bytes()
 }
 
+/// Opens the audit pipe: says so at once where there is none, becomes root (sudo) if needed,
+/// and drops root right after opening when installed setuid.
+fn open_live_pipe() -> Result<bsm_io::pipe::AuditPipe<impl bsm_io::pipe::Device>, String> {
+    if !bsm_io::system::LIVE_SUPPORTED {
+        return Err(bsm_io::system::UNSUPPORTED.to_string());
+    }
+    #[cfg(unix)]
+    let setuid = crate::privileges::ensure_root().map_err(|e| e.to_string())?;
+    let pipe = bsm_io::system::open_pipe().map_err(|e| e.to_string())?;
+    #[cfg(unix)]
+    if setuid {
+        bsm_io::system::drop_privileges().map_err(|e| format!("dropping root: {e}"))?;
+    }
+    Ok(pipe)
+}
+
 fn run_auditpipe(args: AuditpipeCmd, out: &mut dyn Write) -> io::Result<i32> {
     use crate::auditpipe::Format;
     use std::io::IsTerminal;
@@ -552,7 +568,7 @@ fn run_auditpipe(args: AuditpipeCmd, out: &mut dyn Write) -> io::Result<i32> {
             }
         },
     };
-    let mut pipe = match bsm_io::system::open_pipe() {
+    let mut pipe = match open_live_pipe() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("knox auditpipe: {e}");
