@@ -98,6 +98,10 @@ pub struct CommandsCmd {
     /// rotation), printing records as they arrive.
     #[arg(long)]
     pub follow: bool,
+    /// Read the live audit stream (/dev/auditpipe, macOS and FreeBSD) with these classes
+    /// (default ex for commands, all otherwise); needs root.
+    #[arg(long, value_name = "CLASSES", num_args = 0..=1, default_missing_value = "")]
+    pub live: Option<String>,
     #[command(flatten)]
     pub names: NameFiles,
     #[command(flatten)]
@@ -118,6 +122,10 @@ pub struct JsonCmd {
     /// rotation), printing records as they arrive.
     #[arg(long)]
     pub follow: bool,
+    /// Read the live audit stream (/dev/auditpipe, macOS and FreeBSD) with these classes
+    /// (default ex for commands, all otherwise); needs root.
+    #[arg(long, value_name = "CLASSES", num_args = 0..=1, default_missing_value = "")]
+    pub live: Option<String>,
     #[command(flatten)]
     pub names: NameFiles,
     #[command(flatten)]
@@ -202,6 +210,10 @@ pub struct PrauditArgs {
     /// rotation), printing records as they arrive.
     #[arg(long)]
     pub follow: bool,
+    /// Read the live audit stream (/dev/auditpipe, macOS and FreeBSD) with these classes
+    /// (default ex for commands, all otherwise); needs root.
+    #[arg(long, value_name = "CLASSES", num_args = 0..=1, default_missing_value = "")]
+    pub live: Option<String>,
     /// Make control characters in text fields visible (\^[, \n, \M-x) instead of raw.
     #[arg(long)]
     pub safe: bool,
@@ -288,6 +300,7 @@ struct Setup {
 
 fn setup(
     what: &str,
+    live: Option<(&str, &str)>,
     follow: bool,
     files: &[PathBuf],
     events: &EventOptions,
@@ -295,13 +308,24 @@ fn setup(
     select: &crate::filter::SelectArgs,
     utc: bool,
 ) -> Option<Setup> {
-    let sources = if follow {
-        input::follow(files)
-    } else {
-        expand(files, what)?
-    };
     let fail = |e: String| {
         eprintln!("{what}: {e}");
+    };
+    let sources = match live {
+        Some((classes, default)) => {
+            let c = if classes.is_empty() { default } else { classes };
+            let table = events
+                .load_classes()
+                .map_err(|e| fail(e.to_string()))
+                .ok()?;
+            vec![Source::Live(
+                bsm_format::tables::parse_flags(c, &table)
+                    .map_err(fail)
+                    .ok()?,
+            )]
+        }
+        None if follow => input::follow(files),
+        None => expand(files, what)?,
     };
     let (table, _) = events
         .load()
@@ -324,6 +348,7 @@ fn setup(
 fn run_commands(args: CommandsCmd, out: &mut dyn Write) -> io::Result<i32> {
     let Some(s) = setup(
         "knox commands",
+        args.live.as_deref().map(|c| (c, "ex")),
         args.follow,
         &args.files,
         &args.events,
@@ -363,6 +388,7 @@ fn run_commands(args: CommandsCmd, out: &mut dyn Write) -> io::Result<i32> {
 fn run_json(args: JsonCmd, out: &mut dyn Write) -> io::Result<i32> {
     let Some(s) = setup(
         "knox json",
+        args.live.as_deref().map(|c| (c, "all")),
         args.follow,
         &args.files,
         &args.events,
@@ -443,7 +469,25 @@ fn run_auditreduce(args: ReduceCmd, out: &mut dyn Write) -> io::Result<i32> {
 
 /// Runs `knox praudit`; returns the exit code.
 pub fn run_praudit(args: PrauditArgs, out: &mut dyn Write) -> io::Result<i32> {
-    let sources = if args.follow {
+    let sources = if let Some(classes) = args.live.as_deref() {
+        let table = match args.events.load_classes() {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("knox praudit: {e}");
+                return Ok(2);
+            }
+        };
+        match bsm_format::tables::parse_flags(
+            if classes.is_empty() { "all" } else { classes },
+            &table,
+        ) {
+            Ok(m) => vec![Source::Live(m)],
+            Err(e) => {
+                eprintln!("knox praudit: {e}");
+                return Ok(2);
+            }
+        }
+    } else if args.follow {
         input::follow(&args.files)
     } else {
         let Some(s) = expand(&args.files, "knox praudit") else {
@@ -520,22 +564,6 @@ fn os_bytes(s: OsString) -> Vec<u8> {
     s.to_string_lossy().into_owned().into_bytes()
 }
 
-/// Opens the audit pipe: says so at once where there is none, becomes root (sudo) if needed,
-/// and drops root right after opening when installed setuid.
-fn open_live_pipe() -> Result<bsm_io::pipe::AuditPipe<impl bsm_io::pipe::Device>, String> {
-    if !bsm_io::system::LIVE_SUPPORTED {
-        return Err(bsm_io::system::UNSUPPORTED.to_string());
-    }
-    #[cfg(unix)]
-    let setuid = crate::privileges::ensure_root().map_err(|e| e.to_string())?;
-    let pipe = bsm_io::system::open_pipe().map_err(|e| e.to_string())?;
-    #[cfg(unix)]
-    if setuid {
-        bsm_io::system::drop_privileges().map_err(|e| format!("dropping root: {e}"))?;
-    }
-    Ok(pipe)
-}
-
 fn run_auditpipe(args: AuditpipeCmd, out: &mut dyn Write) -> io::Result<i32> {
     use crate::auditpipe::Format;
     use std::io::IsTerminal;
@@ -568,7 +596,7 @@ fn run_auditpipe(args: AuditpipeCmd, out: &mut dyn Write) -> io::Result<i32> {
             }
         },
     };
-    let mut pipe = match open_live_pipe() {
+    let mut pipe = match crate::live::open_pipe() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("knox auditpipe: {e}");

@@ -13,6 +13,8 @@ pub enum Source {
     File(PathBuf),
     /// A trail file, `current` link or trail directory followed as it is written.
     Follow(PathBuf),
+    /// The live audit stream (`/dev/auditpipe`) with these classes.
+    Live(bsm_format::tables::AuMask),
 }
 
 impl Source {
@@ -21,12 +23,13 @@ impl Source {
         match self {
             Source::Stdin => "-".to_string(),
             Source::File(p) | Source::Follow(p) => p.display().to_string(),
+            Source::Live(_) => "/dev/auditpipe".to_string(),
         }
     }
 
     /// Whether records arrive over time (output should then be written as it comes).
     pub fn is_live(&self) -> bool {
-        matches!(self, Source::Follow(_))
+        matches!(self, Source::Follow(_) | Source::Live(_))
     }
 
     pub fn open(&self) -> io::Result<Box<dyn Read>> {
@@ -34,6 +37,7 @@ impl Source {
             Source::Stdin => Box::new(io::stdin().lock()),
             Source::File(p) => Box::new(File::open(p)?),
             Source::Follow(p) => Box::new(bsm_io::follow::Follow::new(p)?),
+            Source::Live(m) => crate::live::open_stream(*m)?,
         })
     }
 }
