@@ -298,11 +298,17 @@ struct Setup {
     filter: crate::filter::Filter,
 }
 
+/// Where a reading command's records come from.
+struct Inputs<'a> {
+    /// `--live CLASSES` and the classes used when none are given.
+    live: Option<(&'a str, &'a str)>,
+    follow: bool,
+    files: &'a [PathBuf],
+}
+
 fn setup(
     what: &str,
-    live: Option<(&str, &str)>,
-    follow: bool,
-    files: &[PathBuf],
+    inputs: Inputs<'_>,
     events: &EventOptions,
     names: &NameFiles,
     select: &crate::filter::SelectArgs,
@@ -311,6 +317,11 @@ fn setup(
     let fail = |e: String| {
         eprintln!("{what}: {e}");
     };
+    let Inputs {
+        live,
+        follow,
+        files,
+    } = inputs;
     let sources = match live {
         Some((classes, default)) => {
             let c = if classes.is_empty() { default } else { classes };
@@ -348,9 +359,11 @@ fn setup(
 fn run_commands(args: CommandsCmd, out: &mut dyn Write) -> io::Result<i32> {
     let Some(s) = setup(
         "knox commands",
-        args.live.as_deref().map(|c| (c, "ex")),
-        args.follow,
-        &args.files,
+        Inputs {
+            live: args.live.as_deref().map(|c| (c, "ex")),
+            follow: args.follow,
+            files: &args.files,
+        },
         &args.events,
         &args.names,
         &args.select,
@@ -388,9 +401,11 @@ fn run_commands(args: CommandsCmd, out: &mut dyn Write) -> io::Result<i32> {
 fn run_json(args: JsonCmd, out: &mut dyn Write) -> io::Result<i32> {
     let Some(s) = setup(
         "knox json",
-        args.live.as_deref().map(|c| (c, "all")),
-        args.follow,
-        &args.files,
+        Inputs {
+            live: args.live.as_deref().map(|c| (c, "all")),
+            follow: args.follow,
+            files: &args.files,
+        },
         &args.events,
         &args.names,
         &args.select,
