@@ -47,6 +47,16 @@ pub enum Command {
     Json(JsonCmd),
     /// Watch the audit stream live (macOS, FreeBSD): a local-mode /dev/auditpipe with CLASSES.
     Auditpipe(AuditpipeCmd),
+    /// Read and change the kernel's audit state: policy, process masks, event classes (macOS, FreeBSD).
+    Auditon {
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        events: EventOptions,
+        #[command(subcommand)]
+        action: crate::auditon::Action,
+    },
     /// Select records and write them raw, as OpenBSM's auditreduce (pipe into praudit).
     #[command(after_help = REDUCE_HELP)]
     Auditreduce(ReduceCmd),
@@ -286,6 +296,33 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> io::Result<i32> {
         Command::Auditreduce(args) => run_auditreduce(args, out),
         Command::Commands(args) => run_commands(args, out),
         Command::Auditpipe(args) => run_auditpipe(args, out),
+        Command::Auditon {
+            json,
+            events,
+            action,
+        } => {
+            if !bsm_io::system::LIVE_SUPPORTED {
+                eprintln!("knox auditon: {}", bsm_io::system::UNSUPPORTED);
+                return Ok(2);
+            }
+            #[cfg(unix)]
+            if let Err(e) = crate::privileges::ensure_root() {
+                eprintln!("knox auditon: {e}");
+                return Ok(2);
+            }
+            let (table, _) = events.load()?;
+            let classes = events.load_classes()?;
+            let mut ctl = bsm_io::control::Control {
+                k: bsm_io::control::System,
+            };
+            match crate::auditon::run(&mut ctl, &action, json, &table, &classes, out) {
+                Ok(()) => Ok(0),
+                Err(e) => {
+                    eprintln!("knox auditon: {e}");
+                    Ok(2)
+                }
+            }
+        }
         Command::Json(args) => run_json(args, out),
     }
 }
