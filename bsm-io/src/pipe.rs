@@ -74,6 +74,10 @@ impl<D: Device> AuditPipe<D> {
         &self.dev
     }
 
+    pub fn device_mut(&mut self) -> &mut D {
+        &mut self.dev
+    }
+
     pub fn into_device(self) -> D {
         self.dev
     }

@@ -60,3 +60,78 @@ pub fn stream<D: Device>(
     )?;
     Ok(n)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bsm_io::ioctl::auditpipe as req;
+    use std::collections::VecDeque;
+
+    /// A pipe that serves a trail in awkward pieces and reports drops as xnu does (32 bits).
+    struct Fake {
+        data: VecDeque<u8>,
+        calls: Vec<u32>,
+    }
+
+    impl io::Read for Fake {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.data.len()).min(37);
+            for b in buf.iter_mut().take(n) {
+                *b = self.data.pop_front().unwrap_or(0);
+            }
+            Ok(n)
+        }
+    }
+
+    impl Device for Fake {
+        fn ioctl(&mut self, request: u32, arg: &mut [u8]) -> io::Result<()> {
+            self.calls.push(request);
+            if request == req::GET_DROPS {
+                arg[..4].copy_from_slice(&3u32.to_ne_bytes());
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn streams_raw_records_then_reports_drops() {
+        let trail = bsm_format::generate::Generator::new(2).trail(30);
+        let mut pipe = AuditPipe::new(Fake {
+            data: VecDeque::new(),
+            calls: Vec::new(),
+        });
+        let flags = AuMask {
+            am_success: 0x80,
+            am_failure: 0x80,
+        };
+        // The trail arrives after the pipe is configured (the fake's FLUSH drops nothing).
+        pipe.device_mut().data.extend(trail.iter().copied());
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let write =
+            |rec: &bsm_format::Record<'_>, buf: &mut Vec<u8>| buf.extend_from_slice(rec.bytes());
+        let limit = Some(QueueLimit::Records(512));
+        let n = stream(
+            &mut pipe,
+            flags,
+            AuMask::default(),
+            limit,
+            write,
+            &mut out,
+            &mut err,
+        )
+        .unwrap();
+        assert_eq!(n, 32);
+        assert_eq!(out, trail);
+        let err = String::from_utf8(err).unwrap();
+        assert_eq!(
+            err,
+            "knox auditpipe: 32 records written, 3 dropped by the kernel (queue full: raise --qlimit)\n"
+        );
+        let calls = &pipe.device().calls;
+        assert!(calls.contains(&req::SET_QLIMIT));
+        assert!(
+            calls.iter().position(|&c| c == req::FLUSH)
+                > calls.iter().position(|&c| c == req::SET_PRESELECT_FLAGS)
+        );
+    }
+}
