@@ -57,6 +57,25 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::auditon::Action,
     },
+    /// Processes rebuilt from fork, exec and exit records: pid, parent, command, times, status, counts.
+    Ps(ActivityCmd),
+    /// The parent/child tree of processes.
+    Tree(ActivityCmd),
+    /// Files each process opened, created, read, wrote, renamed, deleted or changed.
+    Files {
+        #[command(flatten)]
+        common: ActivityCmd,
+        /// Only paths matching this glob (* within a component, ** across, ?).
+        #[arg(long, value_name = "GLOB")]
+        path: Option<String>,
+        /// Group by path: who touched each file.
+        #[arg(long)]
+        by_path: bool,
+    },
+    /// Failed system calls grouped by errno, event and process, with examples.
+    Errors(ActivityCmd),
+    /// Sockets, binds, listens, connects and accepts per process, with addresses and outcomes.
+    Net(ActivityCmd),
     /// Select records and write them raw, as OpenBSM's auditreduce (pipe into praudit).
     #[command(after_help = REDUCE_HELP)]
     Auditreduce(ReduceCmd),
@@ -65,6 +84,47 @@ pub enum Command {
 const REDUCE_HELP: &str = "All criteria must hold (-v inverts). Unlike OpenBSM's auditreduce, every \
 header kind (32- and 64-bit, _ex) and every subject, process and return token variant counts. \
 Dates are local time (TZ) unless --utc. Output is raw BSM: `knox auditreduce -c ex trail | praudit -l`.";
+
+#[derive(Debug, Args)]
+pub struct ActivityCmd {
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Only this process and its descendants.
+    #[arg(long, value_name = "PID")]
+    pub pid: Option<u32>,
+    /// Dates in selections in UTC instead of the local zone.
+    #[arg(long)]
+    pub utc: bool,
+    #[command(flatten)]
+    pub names: NameFiles,
+    #[command(flatten)]
+    pub events: EventOptions,
+    #[command(flatten)]
+    pub select: crate::filter::SelectArgs,
+    /// Trail files, directories of trail files, or - for stdin (the default).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// Turns a path glob into an anchored regex: `**` any characters, `*` and `?` within a component.
+pub fn glob_regex(glob: &str) -> Result<regex::bytes::Regex, regex::Error> {
+    let mut re = String::from("^");
+    let mut chars = glob.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                re.push_str(".*");
+            }
+            '*' => re.push_str("[^/]*"),
+            '?' => re.push_str("[^/]"),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    regex::bytes::Regex::new(&re)
+}
 
 #[derive(Debug, Args)]
 pub struct AuditpipeCmd {
@@ -295,6 +355,34 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> io::Result<i32> {
         Command::Praudit(args) => run_praudit(args, out),
         Command::Auditreduce(args) => run_auditreduce(args, out),
         Command::Commands(args) => run_commands(args, out),
+        Command::Ps(a) => run_activity(a, "knox ps", out, |m, a, o| {
+            crate::activity::write_ps(m, a.pid, a.json, o)
+        }),
+        Command::Tree(a) => run_activity(a, "knox tree", out, |m, a, o| {
+            crate::activity::write_tree(m, a.pid, a.json, o)
+        }),
+        Command::Errors(a) => run_activity(a, "knox errors", out, |m, a, o| {
+            crate::activity::write_errors(m, a.json, o)
+        }),
+        Command::Net(a) => run_activity(a, "knox net", out, |m, a, o| {
+            crate::activity::write_net(m, a.pid, a.json, o)
+        }),
+        Command::Files {
+            common,
+            path,
+            by_path,
+        } => {
+            let glob = match path.as_deref().map(glob_regex).transpose() {
+                Ok(g) => g,
+                Err(e) => {
+                    eprintln!("knox files: bad --path: {e}");
+                    return Ok(2);
+                }
+            };
+            run_activity(common, "knox files", out, |m, a, o| {
+                crate::activity::write_files(m, a.pid, glob.as_ref(), by_path, a.json, o)
+            })
+        }
         Command::Auditpipe(args) => run_auditpipe(args, out),
         Command::Auditon {
             json,
@@ -391,6 +479,34 @@ fn setup(
         accounts,
         filter,
     })
+}
+
+fn run_activity(
+    a: ActivityCmd,
+    what: &str,
+    out: &mut dyn Write,
+    print: impl FnOnce(&crate::activity::Model, &ActivityCmd, &mut dyn Write) -> io::Result<()>,
+) -> io::Result<i32> {
+    let inputs = Inputs {
+        live: None,
+        follow: false,
+        files: &a.files,
+    };
+    let Some(s) = setup(what, inputs, &a.events, &a.names, &a.select, a.utc) else {
+        return Ok(2);
+    };
+    let mut problems = Problems::default();
+    let stderr = io::stderr();
+    let m = crate::activity::Model::build(
+        &s.sources,
+        &s.table,
+        &s.filter,
+        what,
+        &mut stderr.lock(),
+        &mut problems,
+    )?;
+    print(&m, &a, out)?;
+    Ok(problems.exit_code())
 }
 
 fn run_commands(args: CommandsCmd, out: &mut dyn Write) -> io::Result<i32> {

@@ -134,7 +134,7 @@ pub struct SelectArgs {
     #[arg(long, value_name = "AUID")]
     pub auid: Option<String>,
     /// Subject's process id (auditreduce -j).
-    #[arg(long = "subject-pid", value_name = "PID")]
+    #[arg(long = "subject-pid", id = "select_pid", value_name = "PID")]
     pub pid: Option<u32>,
     /// Events (auditreduce -m).
     #[arg(long = "event", id = "select_event", value_name = "EVENT")]
