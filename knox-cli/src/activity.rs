@@ -110,9 +110,29 @@ pub struct NetUse {
     pub first: String,
 }
 
+/// One point on a process's time axis (for `knox timeline`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Moment {
+    /// Milliseconds since the epoch.
+    pub t: u64,
+    /// Index of the process in `processes`.
+    pub p: usize,
+    /// `file`, `net`, `exec` or `error` (a failed call of any kind).
+    pub kind: &'static str,
+    /// Event name and what it touched.
+    pub what: String,
+}
+
+/// Most moments kept for the timeline (the page stays usable; the rest are counted).
+pub const MAX_MOMENTS: usize = 200_000;
+
 /// Everything the tools print, built in one pass.
 #[derive(Default)]
 pub struct Model {
+    /// Filled only when `keep_moments` is set.
+    pub moments: Vec<Moment>,
+    pub keep_moments: bool,
+    pub moments_dropped: u64,
     pub processes: Vec<Process>,
     live: HashMap<u32, usize>,
     /// (process index, path) → use.
@@ -169,6 +189,14 @@ fn is_net_event(name: &str, classes: &str) -> bool {
 }
 
 impl Model {
+    /// An empty model that also keeps the moments of each process (for the timeline).
+    pub fn with_moments() -> Model {
+        Model {
+            keep_moments: true,
+            ..Model::default()
+        }
+    }
+
     fn process(&mut self, pid: u32, t: Time) -> usize {
         if let Some(&i) = self.live.get(&pid) {
             return i;
@@ -307,6 +335,39 @@ impl Model {
             }
             _ => {}
         }
+        if self.keep_moments {
+            let kind = if failed {
+                "error"
+            } else if matches!(ev, EXECVE | MAC_EXECVE | POSIX_SPAWN) {
+                "exec"
+            } else if is_net_event(name, classes) || addr.is_some() {
+                "net"
+            } else if !paths.is_empty() {
+                "file"
+            } else {
+                "other"
+            };
+            if kind != "other" {
+                if self.moments.len() < MAX_MOMENTS {
+                    let target = paths
+                        .first()
+                        .map(|p| String::from_utf8_lossy(p).into_owned())
+                        .or_else(|| addr.clone());
+                    let short = name.trim_start_matches("AUE_");
+                    self.moments.push(Moment {
+                        t: t.sec.saturating_mul(1000).saturating_add(t.msec),
+                        p: me,
+                        kind,
+                        what: match target {
+                            Some(x) => format!("{short} {x}"),
+                            None => short.to_string(),
+                        },
+                    });
+                } else {
+                    self.moments_dropped += 1;
+                }
+            }
+        }
         if matches!(ev, EXECVE | MAC_EXECVE | POSIX_SPAWN | FORK | VFORK | EXIT) {
             return;
         }
@@ -366,7 +427,27 @@ impl Model {
         err: &mut dyn Write,
         problems: &mut Problems,
     ) -> io::Result<Model> {
-        let mut m = Model::default();
+        Self::build_into(
+            Model::default(),
+            sources,
+            events,
+            filter,
+            what,
+            err,
+            problems,
+        )
+    }
+
+    /// Like [`Model::build`], starting from a given (empty) model, e.g. one keeping moments.
+    pub fn build_into(
+        mut m: Model,
+        sources: &[Source],
+        events: &EventTable,
+        filter: &Filter,
+        what: &str,
+        err: &mut dyn Write,
+        problems: &mut Problems,
+    ) -> io::Result<Model> {
         for src in sources {
             let name = src.name();
             let reader = match src.open() {
@@ -418,7 +499,7 @@ impl Model {
     }
 }
 
-fn command_text(p: &Process) -> String {
+pub fn command_text(p: &Process) -> String {
     let mut out = Vec::new();
     match (p.argv.last(), &p.path) {
         (Some(a), Some(path)) if !a.is_empty() => {

@@ -76,6 +76,14 @@ pub enum Command {
     Errors(ActivityCmd),
     /// Sockets, binds, listens, connects and accepts per process, with addresses and outcomes.
     Net(ActivityCmd),
+    /// One self-contained HTML page: the process tree and each process's events on a time axis.
+    Timeline {
+        #[command(flatten)]
+        common: ActivityCmd,
+        /// Where to write the page.
+        #[arg(long, value_name = "OUT.html")]
+        html: PathBuf,
+    },
     /// Select records and write them raw, as OpenBSM's auditreduce (pipe into praudit).
     #[command(after_help = REDUCE_HELP)]
     Auditreduce(ReduceCmd),
@@ -367,6 +375,19 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> io::Result<i32> {
         Command::Net(a) => run_activity(a, "knox net", out, |m, a, o| {
             crate::activity::write_net(m, a.pid, a.json, o)
         }),
+        Command::Timeline { common, html } => {
+            let title = common
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            run_activity_with(common, "knox timeline", out, true, |m, _, _| {
+                let mut f = io::BufWriter::new(std::fs::File::create(&html)?);
+                crate::timeline::write_html(m, &title, &mut f)?;
+                f.flush()
+            })
+        }
         Command::Files {
             common,
             path,
@@ -487,6 +508,16 @@ fn run_activity(
     out: &mut dyn Write,
     print: impl FnOnce(&crate::activity::Model, &ActivityCmd, &mut dyn Write) -> io::Result<()>,
 ) -> io::Result<i32> {
+    run_activity_with(a, what, out, false, print)
+}
+
+fn run_activity_with(
+    a: ActivityCmd,
+    what: &str,
+    out: &mut dyn Write,
+    moments: bool,
+    print: impl FnOnce(&crate::activity::Model, &ActivityCmd, &mut dyn Write) -> io::Result<()>,
+) -> io::Result<i32> {
     let inputs = Inputs {
         live: None,
         follow: false,
@@ -497,7 +528,13 @@ fn run_activity(
     };
     let mut problems = Problems::default();
     let stderr = io::stderr();
-    let m = crate::activity::Model::build(
+    let start = if moments {
+        crate::activity::Model::with_moments()
+    } else {
+        crate::activity::Model::default()
+    };
+    let m = crate::activity::Model::build_into(
+        start,
         &s.sources,
         &s.table,
         &s.filter,
