@@ -12,6 +12,28 @@ use crate::filter::Filter;
 use crate::input::Source;
 use crate::report::{Problem, Problems};
 
+/// RFC 3339 in UTC with milliseconds; the date and time of day are cached per second, since
+/// records come many to a second.
+fn rfc3339(t: bsm_format::Time) -> Option<String> {
+    use std::cell::RefCell;
+    thread_local! {
+        static LAST: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    }
+    if t.msec >= 1000 {
+        return t
+            .to_utc()
+            .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != t.sec {
+            let d = bsm_format::Time::new(t.sec, 0).to_utc()?;
+            *last = (t.sec, d.format("%Y-%m-%dT%H:%M:%S").to_string());
+        }
+        Some(format!("{}.{:03}Z", last.1, t.msec))
+    })
+}
+
 /// Writes one record as a JSON line; returns its first decode error, if any.
 pub fn write_record(
     out: &mut Vec<u8>,

@@ -45,7 +45,9 @@ impl<'a> Obj<'a> {
     }
 
     /// Writes `"key":` (keys are plain ASCII).
+    #[inline(always)]
     pub fn key(&mut self, k: &str) -> &mut Vec<u8> {
+        self.out.reserve(k.len() + 24);
         if !self.first {
             self.out.push(b',');
         }
@@ -56,10 +58,12 @@ impl<'a> Obj<'a> {
         self.out
     }
 
+    #[inline(always)]
     pub fn u64(&mut self, k: &str, v: u64) {
         uint(self.key(k), v);
     }
 
+    #[inline(always)]
     pub fn str(&mut self, k: &str, v: &str) {
         string(self.key(k), v);
     }
@@ -68,6 +72,7 @@ impl<'a> Obj<'a> {
         bytes(self.key(k), v);
     }
 
+    #[inline(always)]
     pub fn bool(&mut self, k: &str, v: bool) {
         self.key(k)
             .extend_from_slice(if v { b"true" } else { b"false" });

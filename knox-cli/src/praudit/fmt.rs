@@ -5,6 +5,7 @@ use bsm_format::{BsmErrno, Time};
 use chrono::TimeZone;
 
 /// Appends an unsigned decimal.
+#[inline]
 pub fn uint(out: &mut Vec<u8>, mut n: u64) {
     if n < 10 {
         out.push(b'0' + n as u8);
