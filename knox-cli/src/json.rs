@@ -76,11 +76,8 @@ pub fn write_record(
     o.u64("offset", rec.offset());
     o.str("kind", kind);
     o.u64("length", rec.len() as u64);
-    match time.and_then(|t| t.to_utc()) {
-        Some(d) => o.str(
-            "time",
-            &d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        ),
+    match time.and_then(rfc3339) {
+        Some(text) => o.str("time", &text),
         None => null(o.key("time")),
     }
     match time {
