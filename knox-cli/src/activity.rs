@@ -28,25 +28,66 @@ const EXAMPLES: usize = 3;
 pub struct Process {
     pub pid: u32,
     pub ppid: Option<u32>,
-    /// Every exec of the process, in order (each an argument list).
+    /// Every exec of the process, in order: each argument list as its raw NUL-terminated
+    /// strings (compact; serialized as lists of strings).
     #[serde(serialize_with = "lists")]
-    pub argv: Vec<Vec<Vec<u8>>>,
+    pub argv: Vec<Box<[u8]>>,
     #[serde(serialize_with = "opt_bytes")]
     pub path: Option<Vec<u8>>,
     pub euid: u32,
     pub auid: u32,
     /// RFC 3339 UTC of the fork/spawn (or the first record seen).
-    pub start: String,
+    #[serde(serialize_with = "time_json")]
+    pub start: Time,
     /// RFC 3339 UTC of the exit, if the trail has it.
-    pub end: Option<String>,
+    #[serde(serialize_with = "opt_time_json")]
+    pub end: Option<Time>,
     pub status: Option<u32>,
     pub files: u64,
     pub net: u64,
     pub failed: u64,
-    #[serde(skip)]
-    pub start_time: Time,
-    #[serde(skip)]
-    pub end_time: Option<Time>,
+}
+
+/// File operations, as bits of [`FileUse::ops`].
+pub const OPS: [&str; 10] = [
+    "read",
+    "write",
+    "create",
+    "delete",
+    "rename",
+    "renamed-to",
+    "attr",
+    "stat",
+    "close",
+    "other",
+];
+
+fn op_bit(op: &str) -> u16 {
+    OPS.iter().position(|&o| o == op).map_or(1 << 9, |i| 1 << i)
+}
+
+/// The names of the operations in a mask, in [`OPS`] order.
+pub fn op_names(ops: u16) -> Vec<&'static str> {
+    OPS.iter()
+        .enumerate()
+        .filter(|(i, _)| ops & (1 << i) != 0)
+        .map(|(_, &o)| o)
+        .collect()
+}
+
+fn ops_json<S: serde::Serializer>(ops: &u16, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(op_names(*ops))
+}
+
+fn time_json<S: serde::Serializer>(t: &Time, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*t))
+}
+
+fn opt_time_json<S: serde::Serializer>(t: &Option<Time>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&rfc3339(*t)),
+        None => s.serialize_none(),
+    }
 }
 
 fn opt_bytes<S: serde::Serializer>(b: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
@@ -63,25 +104,34 @@ impl Serialize for Lossless<'_> {
     }
 }
 
-fn lists<S: serde::Serializer>(v: &[Vec<Vec<u8>>], s: S) -> Result<S::Ok, S::Error> {
-    struct L<'a>(&'a [Vec<u8>]);
+/// The strings of a raw NUL-terminated list.
+pub fn strings(raw: &[u8]) -> impl Iterator<Item = &[u8]> {
+    raw.split(|&c| c == 0)
+        .take(raw.iter().filter(|&&c| c == 0).count())
+}
+
+fn lists<S: serde::Serializer>(v: &[Box<[u8]>], s: S) -> Result<S::Ok, S::Error> {
+    struct L<'a>(&'a [u8]);
     impl Serialize for L<'_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.collect_seq(self.0.iter().map(|b| Lossless(b)))
+            s.collect_seq(strings(self.0).map(Lossless))
         }
     }
     s.collect_seq(v.iter().map(|l| L(l)))
 }
 
 /// What one process did to one path.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct FileUse {
-    pub ops: BTreeSet<&'static str>,
+    #[serde(serialize_with = "ops_json")]
+    pub ops: u16,
     pub count: u64,
     pub succeeded: u64,
     pub failed: u64,
-    pub first: String,
-    pub last: String,
+    #[serde(serialize_with = "time_json")]
+    pub first: Time,
+    #[serde(serialize_with = "time_json")]
+    pub last: Time,
 }
 
 /// Failed calls with the same errno, event and process.
@@ -93,7 +143,8 @@ pub struct ErrorGroup {
     pub event_name: Option<String>,
     pub pid: u32,
     pub count: u64,
-    pub first: String,
+    #[serde(serialize_with = "time_json")]
+    pub first: Time,
     /// The paths, addresses or texts of the first occurrences.
     pub examples: Vec<String>,
 }
@@ -107,7 +158,8 @@ pub struct NetUse {
     pub success: bool,
     pub errno: Option<&'static str>,
     pub count: u64,
-    pub first: String,
+    #[serde(serialize_with = "time_json")]
+    pub first: Time,
 }
 
 /// One point on a process's time axis (for `knox timeline`).
@@ -135,14 +187,19 @@ pub struct Model {
     pub moments_dropped: u64,
     pub processes: Vec<Process>,
     live: HashMap<u32, usize>,
-    /// (process index, path) → use.
-    pub files: BTreeMap<(usize, Vec<u8>), FileUse>,
-    pub errors: BTreeMap<(u8, u16, u32), ErrorGroup>,
-    pub net: BTreeMap<(usize, String, String, bool, u8), NetUse>,
+    /// (process index, path id) → use; `paths` holds the path of each id.
+    pub files: HashMap<(usize, u32), FileUse>,
+    pub paths: Vec<Box<[u8]>>,
+    path_ids: HashMap<Box<[u8]>, u32>,
+    pub errors: HashMap<(u8, u16, u32), ErrorGroup>,
+    /// (process index, event, address, success, errno) → use.
+    pub net: HashMap<(usize, u16, String, bool, u8), NetUse>,
+    /// What each event number is, worked out once: (file operation, network?).
+    kinds: HashMap<u16, (&'static str, bool)>,
     pub failed_records: u64,
 }
 
-fn rfc3339(t: Time) -> String {
+pub fn rfc3339(t: Time) -> String {
     t.to_utc()
         .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
         .unwrap_or_else(|| format!("{}.{:03}", t.sec, t.msec))
@@ -213,43 +270,65 @@ impl Model {
             path: None,
             euid: 0,
             auid: u32::MAX,
-            start: rfc3339(t),
+            start: t,
             end: None,
             status: None,
             files: 0,
             net: 0,
             failed: 0,
-            start_time: t,
-            end_time: None,
         });
         self.live.insert(pid, i);
         i
     }
 
-    /// Adds one record.
-    pub fn add(&mut self, rec: &Record<'_>, events: &EventTable) {
-        let Ok(h) = rec.header() else { return };
+    fn path_id(&mut self, p: &[u8]) -> u32 {
+        if let Some(&id) = self.path_ids.get(p) {
+            return id;
+        }
+        let id = self.paths.len() as u32;
+        self.paths.push(p.into());
+        self.path_ids.insert(p.into(), id);
+        id
+    }
+
+    /// Adds one record; returns its first decode error (the tokens before it still count).
+    pub fn add(&mut self, rec: &Record<'_>, events: &EventTable) -> Option<bsm_format::Error> {
+        let h = match rec.header() {
+            Ok(h) => h,
+            Err(e) => return Some(e),
+        };
         let (t, ev) = (h.time, h.event.0);
         let info = events.get(ev);
         let (name, classes) = info.map_or(("", ""), |e| (e.name.as_str(), e.classes.as_str()));
+        let (op, net_event) = *self
+            .kinds
+            .entry(ev)
+            .or_insert_with(|| (file_op(name, classes), is_net_event(name, classes)));
         let mut subject = None;
+        let mut error = None;
         let (mut errno, mut failed) = (0u8, false);
-        let mut paths: Vec<Vec<u8>> = Vec::new();
+        let mut paths: Vec<&[u8]> = Vec::new();
         let mut argv = None;
         let mut child = None;
         let mut status = None;
         let mut addr = None;
         let mut text = None;
         for tok in rec.tokens() {
-            let Ok(tok) = tok else { break };
+            let tok = match tok {
+                Ok(t) => t,
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            };
             match tok {
                 Token::Subject(s) => subject = Some(s),
                 Token::Return(r) if !r.errno.is_success() => {
                     failed = true;
                     errno = r.errno.0;
                 }
-                Token::Path(p) => paths.push(p.bytes().to_vec()),
-                Token::ExecArgs(l) => argv = Some(l.iter().map(<[u8]>::to_vec).collect::<Vec<_>>()),
+                Token::Path(p) => paths.push(p.bytes()),
+                Token::ExecArgs(l) => argv = Some(l.raw()),
                 Token::Arg(a) if a.argno == 0 && matches!(ev, FORK | VFORK | POSIX_SPAWN) => {
                     child = Some(a.value as u32)
                 }
@@ -272,11 +351,11 @@ impl Model {
                         bsm_format::token::port_be(s.remote_port)
                     ))
                 }
-                Token::Text(x) => text = Some(x.to_string_lossy().into_owned()),
+                Token::Text(x) => text = Some(x.bytes()),
                 _ => {}
             }
         }
-        let Some(s) = subject else { return };
+        let Some(s) = subject else { return error };
         let me = self.process(s.pid, t);
         {
             let p = &mut self.processes[me];
@@ -290,7 +369,7 @@ impl Model {
                 .first()
                 .map(|p| String::from_utf8_lossy(p).into_owned())
                 .or(addr.clone())
-                .or(text);
+                .or(text.map(|x| String::from_utf8_lossy(x).into_owned()));
             let g = self
                 .errors
                 .entry((errno, ev, s.pid))
@@ -301,7 +380,7 @@ impl Model {
                     event_name: info.map(|e| e.name.clone()),
                     pid: s.pid,
                     count: 0,
-                    first: rfc3339(t),
+                    first: t,
                     examples: Vec::new(),
                 });
             g.count += 1;
@@ -323,14 +402,13 @@ impl Model {
                     _ => me,
                 };
                 let p = &mut self.processes[target];
-                p.argv.push(argv.unwrap_or_default());
-                p.path = paths.first().cloned();
+                p.argv.push(argv.unwrap_or_default().into());
+                p.path = paths.first().map(|p| p.to_vec());
             }
             EXIT => {
                 let p = &mut self.processes[me];
                 p.status = status;
-                p.end = Some(rfc3339(t));
-                p.end_time = Some(t);
+                p.end = Some(t);
                 self.live.remove(&s.pid);
             }
             _ => {}
@@ -340,7 +418,7 @@ impl Model {
                 "error"
             } else if matches!(ev, EXECVE | MAC_EXECVE | POSIX_SPAWN) {
                 "exec"
-            } else if is_net_event(name, classes) || addr.is_some() {
+            } else if net_event || addr.is_some() {
                 "net"
             } else if !paths.is_empty() {
                 "file"
@@ -369,19 +447,18 @@ impl Model {
             }
         }
         if matches!(ev, EXECVE | MAC_EXECVE | POSIX_SPAWN | FORK | VFORK | EXIT) {
-            return;
+            return error;
         }
-        if is_net_event(name, classes) || addr.is_some() {
+        if net_event || addr.is_some() {
             self.processes[me].net += 1;
-            let op = name.trim_start_matches("AUE_").to_ascii_lowercase();
             let address = addr.unwrap_or_default();
             let n = self
                 .net
-                .entry((me, op.clone(), address.clone(), !failed, errno))
-                .or_insert_with(|| NetUse {
+                .entry((me, ev, address, !failed, errno))
+                .or_insert_with_key(|k| NetUse {
                     pid: s.pid,
-                    op,
-                    address,
+                    op: name.trim_start_matches("AUE_").to_ascii_lowercase(),
+                    address: k.2.clone(),
                     success: !failed,
                     errno: if failed {
                         bsm_format::BsmErrno(errno).name()
@@ -389,12 +466,11 @@ impl Model {
                         None
                     },
                     count: 0,
-                    first: rfc3339(t),
+                    first: t,
                 });
             n.count += 1;
         } else if !paths.is_empty() {
             self.processes[me].files += 1;
-            let op = file_op(name, classes);
             for (i, path) in paths.into_iter().enumerate() {
                 // rename's second path is where the file went.
                 let op = if op == "rename" && i > 0 {
@@ -402,13 +478,18 @@ impl Model {
                 } else {
                     op
                 };
-                let f = self.files.entry((me, path)).or_default();
-                if f.count == 0 {
-                    f.first = rfc3339(t);
-                }
-                f.last = rfc3339(t);
+                let id = self.path_id(path);
+                let f = self.files.entry((me, id)).or_insert_with(|| FileUse {
+                    ops: 0,
+                    count: 0,
+                    succeeded: 0,
+                    failed: 0,
+                    first: t,
+                    last: t,
+                });
+                f.last = t;
                 f.count += 1;
-                f.ops.insert(op);
+                f.ops |= op_bit(op);
                 if failed {
                     f.failed += 1;
                 } else {
@@ -416,6 +497,7 @@ impl Model {
                 }
             }
         }
+        error
     }
 
     /// Reads every source into a model.
@@ -463,12 +545,12 @@ impl Model {
                 match r {
                     Ok(rec) if rec.kind() == RecordKind::File => {}
                     Ok(rec) => {
-                        if let Some(e) = rec.tokens().find_map(Result::err) {
+                        if !filter.matches(&rec) {
+                            continue;
+                        }
+                        if let Some(e) = m.add(&rec, events) {
                             problems.decode_errors += 1;
                             writeln!(err, "{what}: {}", Problem::new(&name, &e))?;
-                        }
-                        if filter.matches(&rec) {
-                            m.add(&rec, events);
                         }
                     }
                     Err(e) => {
@@ -501,7 +583,8 @@ impl Model {
 
 pub fn command_text(p: &Process) -> String {
     let mut out = Vec::new();
-    match (p.argv.last(), &p.path) {
+    let last: Option<Vec<&[u8]>> = p.argv.last().map(|raw| strings(raw).collect());
+    match (last.as_ref(), &p.path) {
         (Some(a), Some(path)) if !a.is_empty() => {
             crate::quote::shell_quote(&mut out, path);
             for x in a.iter().skip(1) {
@@ -544,7 +627,7 @@ pub fn write_ps(m: &Model, pid: Option<u32>, json: bool, out: &mut dyn Write) ->
                 p.pid,
                 p.ppid.map_or("-".into(), |x| x.to_string()),
                 p.euid,
-                p.start,
+                rfc3339(p.start),
                 p.status.map_or("-".into(), |x| x.to_string()),
                 p.files,
                 p.net,
@@ -623,11 +706,14 @@ pub fn write_files(
     let rows = m
         .files
         .iter()
-        .filter(|((i, p), _)| keep.contains(i) && glob.is_none_or(|g| g.is_match(p)));
+        .map(|((i, id), f)| ((i, &*m.paths[*id as usize]), f))
+        .collect::<BTreeMap<_, _>>()
+        .into_iter()
+        .filter(|((i, p), _)| keep.contains(*i) && glob.is_none_or(|g| g.is_match(p)));
     if by_path {
         let mut by: BTreeMap<&[u8], Vec<(usize, &FileUse)>> = BTreeMap::new();
         for ((i, p), f) in rows {
-            by.entry(p.as_slice()).or_default().push((*i, f));
+            by.entry(p).or_default().push((*i, f));
         }
         for (path, users) in by {
             let mut safe = Vec::new();
@@ -646,7 +732,7 @@ pub fn write_files(
                 writeln!(out, "{}", String::from_utf8_lossy(&safe))?;
                 for (i, f) in users {
                     let p = &m.processes[i];
-                    let ops: Vec<&str> = f.ops.iter().copied().collect();
+                    let ops = op_names(f.ops);
                     writeln!(
                         out,
                         "  {:>7} {:<20} x{:<4} ok {:<4} failed {:<4} {}",
@@ -671,7 +757,7 @@ pub fn write_files(
         } else {
             let mut safe = Vec::new();
             crate::quote::safe_text(&mut safe, path);
-            let ops: Vec<&str> = f.ops.iter().copied().collect();
+            let ops = op_names(f.ops);
             writeln!(
                 out,
                 "{:>7} {:<20} x{:<4} ok {:<4} failed {:<4} {}  {} .. {}",
@@ -681,8 +767,8 @@ pub fn write_files(
                 f.succeeded,
                 f.failed,
                 String::from_utf8_lossy(&safe),
-                f.first,
-                f.last
+                rfc3339(f.first),
+                rfc3339(f.last)
             )?;
         }
     }
@@ -717,7 +803,12 @@ pub fn write_errors(m: &Model, json: bool, out: &mut dyn Write) -> io::Result<()
 /// `knox net`: network calls per process, address and outcome.
 pub fn write_net(m: &Model, pid: Option<u32>, json: bool, out: &mut dyn Write) -> io::Result<()> {
     let keep: BTreeSet<usize> = m.subtree(pid).into_iter().collect();
-    for ((i, ..), n) in m.net.iter().filter(|((i, ..), _)| keep.contains(i)) {
+    let sorted: BTreeMap<_, _> = m
+        .net
+        .iter()
+        .filter(|((i, ..), _)| keep.contains(i))
+        .collect();
+    for ((i, ..), n) in sorted {
         if json {
             serde_json::to_writer(&mut *out, n)?;
             writeln!(out)?;
