@@ -114,7 +114,16 @@ impl<'t> Printer<'t> {
                 }
             };
             if self.opts.xml {
-                self.xml_token(out, &t);
+                match t {
+                    // A second header inside a record: an element, not a nested record.
+                    Token::Header(h) if open => {
+                        out.extend_from_slice(b"<header ");
+                        self.header_attrs(out, &h);
+                        out.pop();
+                        out.extend_from_slice(b"/>");
+                    }
+                    _ => self.xml_token(out, &t),
+                }
                 match t {
                     Token::Header(_) => open = true,
                     Token::Trailer(_) => open = false,
