@@ -213,6 +213,23 @@ pub fn vis_byte(out: &mut Vec<u8>, c: u8) {
     }
 }
 
+/// vis(3) encoding of one byte for XML: the encoding's own characters escaped too (a byte such
+/// as 0xa2 becomes `\M-"`, whose quote must not end an attribute).
+fn vis_byte_xml(out: &mut Vec<u8>, c: u8) {
+    let mut v = Vec::with_capacity(4);
+    vis_byte(&mut v, c);
+    for x in v {
+        match x {
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'>' => out.extend_from_slice(b"&gt;"),
+            b'"' => out.extend_from_slice(b"&quot;"),
+            b'\'' => out.extend_from_slice(b"&apos;"),
+            x => out.push(x),
+        }
+    }
+}
+
 /// Where an XML string goes: element content or an attribute value.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum XmlPlace {
@@ -245,7 +262,7 @@ pub fn xml_text(out: &mut Vec<u8>, b: &[u8], place: XmlPlace) {
                 xml_str(out, std::str::from_utf8(good).unwrap_or(""), place);
                 let n = e.error_len().unwrap_or(bad.len());
                 for &c in &bad[..n] {
-                    vis_byte(out, c);
+                    vis_byte_xml(out, c);
                 }
                 rest = &bad[n..];
             }
@@ -264,12 +281,12 @@ fn xml_str(out: &mut Vec<u8>, s: &str, place: XmlPlace) {
             '"' if place == XmlPlace::Attribute => out.extend_from_slice(b"&quot;"),
             '>' if i >= 2 && &b[i - 2..i] == b"]]" => out.extend_from_slice(b"&gt;"),
             '\t' | '\n' => out.push(c as u8),
-            _ if c < 0x20 || c == 0x7f => vis_byte(out, c as u8),
+            _ if c < 0x20 || c == 0x7f => vis_byte_xml(out, c as u8),
             // Characters XML 1.0 does not allow at all.
             '\u{fffe}' | '\u{ffff}' => {
                 let mut tmp = [0u8; 4];
                 for &x in ch.encode_utf8(&mut tmp).as_bytes() {
-                    vis_byte(out, x);
+                    vis_byte_xml(out, x);
                 }
             }
             _ => {
@@ -307,7 +324,7 @@ pub fn xml_vis(out: &mut Vec<u8>, b: &[u8]) {
             b'\'' => out.extend_from_slice(b"&apos;"),
             b'\\' => out.extend_from_slice(b"\\\\"),
             b'\t' | b'\n' | 0x20..=0x7e => out.push(c),
-            _ => vis_byte(out, c),
+            _ => vis_byte_xml(out, c),
         }
     }
 }
@@ -376,6 +393,11 @@ mod tests {
             "x/\\^A\\^?\\M^? café"
         );
         assert_eq!(s(|o| xml_text(o, b"]]>", XmlPlace::Content)), "]]&gt;");
+        // fuzz crash: 0xa2 vis-encodes as \M-" and its quote must be escaped in an attribute.
+        assert_eq!(
+            s(|o| xml_text(o, b"\xa2\xa6", XmlPlace::Attribute)),
+            "\\M-&quot;\\M-&amp;"
+        );
         assert_eq!(
             s(|o| safe_text(o, b"a\tb\n\x1b[31m\\")),
             "a\\tb\\n\\^[[31m\\\\"
