@@ -146,7 +146,14 @@ impl Printer<'_> {
                 self.d(out);
                 uint(out, d.count as u64);
                 self.d(out);
-                data_items(out, d);
+                if self.opts.safe {
+                    // binary and string print raw bytes: make them visible too.
+                    let mut items = Vec::new();
+                    data_items(&mut items, d);
+                    fmt::safe_text(out, &items);
+                } else {
+                    data_items(out, d);
+                }
             }
             Token::Ipc(i) => {
                 self.label(out, t, "IPC");
