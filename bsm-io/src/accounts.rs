@@ -23,29 +23,30 @@ pub fn group_id(name: &str) -> Option<u32> {
 
 #[cfg(unix)]
 mod imp {
-    use std::ffi::CStr;
+    use std::ffi::{CStr, CString};
     use std::mem::MaybeUninit;
 
     /// Large enough for any real entry; a bigger one (ERANGE) is retried once with more room.
     const BUF: usize = 4096;
 
-    pub(super) fn user_name(uid: u32) -> Option<String> {
+    /// Calls one of the reentrant `get*_r` functions: `call(entry, buf, buflen, result)` fills
+    /// `entry` (with strings in `buf`) and sets `result` to it on success; `read` takes what is
+    /// wanted from the entry while `buf` is still alive.
+    fn lookup<T, R>(
+        call: impl Fn(*mut T, *mut libc::c_char, usize, *mut *mut T) -> libc::c_int,
+        read: impl Fn(&T) -> R,
+    ) -> Option<R> {
         let mut size = BUF;
         for _ in 0..2 {
             let mut buf = vec![0u8; size];
-            let mut pwd = MaybeUninit::<libc::passwd>::uninit();
-            let mut result: *mut libc::passwd = std::ptr::null_mut();
-            // SAFETY: every pointer refers to live, writable memory of the stated size for the
-            // duration of the call; getpwuid_r writes only within them.
-            let rc = unsafe {
-                libc::getpwuid_r(
-                    uid as libc::uid_t,
-                    pwd.as_mut_ptr(),
-                    buf.as_mut_ptr().cast(),
-                    buf.len(),
-                    &mut result,
-                )
-            };
+            let mut entry = MaybeUninit::<T>::uninit();
+            let mut result: *mut T = std::ptr::null_mut();
+            let rc = call(
+                entry.as_mut_ptr(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut result,
+            );
             if rc == libc::ERANGE {
                 size *= 16;
                 continue;
@@ -53,88 +54,49 @@ mod imp {
             if rc != 0 || result.is_null() {
                 return None;
             }
-            // SAFETY: on success `result` points at `pwd`, whose pw_name is a NUL-terminated
-            // string inside `buf`, which is still alive here.
-            let name = unsafe { CStr::from_ptr((*result).pw_name) };
-            return Some(name.to_string_lossy().into_owned());
+            // SAFETY: on success the function initialised `entry` and pointed `result` at it;
+            // its strings live in `buf`, which outlives this borrow.
+            return Some(read(unsafe { &*result }));
         }
         None
     }
 
-    pub(super) fn user_id(name: &str) -> Option<u32> {
-        let cname = std::ffi::CString::new(name).ok()?;
-        let mut buf = vec![0u8; BUF * 16];
-        let mut pwd = MaybeUninit::<libc::passwd>::uninit();
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        // SAFETY: `cname` is NUL-terminated; the other pointers refer to live, writable memory
-        // of the stated size for the duration of the call.
-        let rc = unsafe {
-            libc::getpwnam_r(
-                cname.as_ptr(),
-                pwd.as_mut_ptr(),
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                &mut result,
-            )
-        };
-        if rc != 0 || result.is_null() {
-            return None;
-        }
-        // SAFETY: on success `result` points at the initialised `pwd`.
-        Some(unsafe { (*result).pw_uid } as u32)
+    /// A NUL-terminated C string owned by a passwd or group entry.
+    fn text(p: *const libc::c_char) -> String {
+        // SAFETY: the get*_r functions set these fields to NUL-terminated strings in their buffer.
+        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
     }
 
-    pub(super) fn group_id(name: &str) -> Option<u32> {
-        let cname = std::ffi::CString::new(name).ok()?;
-        let mut buf = vec![0u8; BUF * 16];
-        let mut grp = MaybeUninit::<libc::group>::uninit();
-        let mut result: *mut libc::group = std::ptr::null_mut();
-        // SAFETY: as for getpwnam_r above.
-        let rc = unsafe {
-            libc::getgrnam_r(
-                cname.as_ptr(),
-                grp.as_mut_ptr(),
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                &mut result,
-            )
-        };
-        if rc != 0 || result.is_null() {
-            return None;
-        }
-        // SAFETY: on success `result` points at the initialised `grp`.
-        Some(unsafe { (*result).gr_gid } as u32)
+    pub(super) fn user_name(uid: u32) -> Option<String> {
+        // SAFETY (each call below): the pointers come from `lookup`, which passes live, writable
+        // memory of the stated sizes; the functions write only within them.
+        lookup(
+            |e, b, n, r| unsafe { libc::getpwuid_r(uid as libc::uid_t, e, b, n, r) },
+            |p: &libc::passwd| text(p.pw_name),
+        )
     }
 
     pub(super) fn group_name(gid: u32) -> Option<String> {
-        let mut size = BUF;
-        for _ in 0..2 {
-            let mut buf = vec![0u8; size];
-            let mut grp = MaybeUninit::<libc::group>::uninit();
-            let mut result: *mut libc::group = std::ptr::null_mut();
-            // SAFETY: as for getpwuid_r above.
-            let rc = unsafe {
-                libc::getgrgid_r(
-                    gid as libc::gid_t,
-                    grp.as_mut_ptr(),
-                    buf.as_mut_ptr().cast(),
-                    buf.len(),
-                    &mut result,
-                )
-            };
-            if rc == libc::ERANGE {
-                size *= 16;
-                continue;
-            }
-            if rc != 0 || result.is_null() {
-                return None;
-            }
-            // SAFETY: on success `result` points at `grp`, whose gr_name is a NUL-terminated
-            // string inside `buf`, which is still alive here.
-            let name = unsafe { CStr::from_ptr((*result).gr_name) };
-            return Some(name.to_string_lossy().into_owned());
-        }
-        None
+        lookup(
+            |e, b, n, r| unsafe { libc::getgrgid_r(gid as libc::gid_t, e, b, n, r) },
+            |g: &libc::group| text(g.gr_name),
+        )
+    }
+
+    pub(super) fn user_id(name: &str) -> Option<u32> {
+        let name = CString::new(name).ok()?;
+        lookup(
+            |e, b, n, r| unsafe { libc::getpwnam_r(name.as_ptr(), e, b, n, r) },
+            |p: &libc::passwd| p.pw_uid,
+        )
+    }
+
+    pub(super) fn group_id(name: &str) -> Option<u32> {
+        let name = CString::new(name).ok()?;
+        lookup(
+            |e, b, n, r| unsafe { libc::getgrnam_r(name.as_ptr(), e, b, n, r) },
+            |g: &libc::group| g.gr_gid,
+        )
     }
 }
 

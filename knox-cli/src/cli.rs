@@ -101,7 +101,14 @@ pub struct ActivityCmd {
     /// Only this process and its descendants.
     #[arg(long, value_name = "PID")]
     pub pid: Option<u32>,
-    /// Dates in selections in UTC instead of the local zone.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// What every command that reads trails takes: the sources, names, tables and selection.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Times (and dates in selections) in UTC instead of the local zone.
     #[arg(long)]
     pub utc: bool,
     #[command(flatten)]
@@ -113,6 +120,19 @@ pub struct ActivityCmd {
     /// Trail files, directories of trail files, or - for stdin (the default).
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+}
+
+/// Records that arrive over time: a followed trail or the live pipe.
+#[derive(Debug, Args)]
+pub struct StreamArgs {
+    /// Follow the trail file, `current` link or trail directory as it is written (across
+    /// rotation), printing records as they arrive.
+    #[arg(long)]
+    pub follow: bool,
+    /// Read the live audit stream (/dev/auditpipe, macOS and FreeBSD) with these classes
+    /// (default ex for commands, all otherwise); needs root.
+    #[arg(long, value_name = "CLASSES", num_args = 0..=1, default_missing_value = "")]
+    pub live: Option<String>,
 }
 
 /// Turns a path glob into an anchored regex: `**` any characters, `*` and `?` within a component.
@@ -169,50 +189,18 @@ pub struct CommandsCmd {
     /// One JSON object per exec: time, pid, ppid, auid, euid, path, argv, envp, status.
     #[arg(long)]
     pub json: bool,
-    /// Times (and dates in selections) in UTC instead of the local zone.
-    #[arg(long)]
-    pub utc: bool,
-    /// Follow the trail file, `current` link or trail directory as it is written (across
-    /// rotation), printing records as they arrive.
-    #[arg(long)]
-    pub follow: bool,
-    /// Read the live audit stream (/dev/auditpipe, macOS and FreeBSD) with these classes
-    /// (default ex for commands, all otherwise); needs root.
-    #[arg(long, value_name = "CLASSES", num_args = 0..=1, default_missing_value = "")]
-    pub live: Option<String>,
     #[command(flatten)]
-    pub names: NameFiles,
+    pub stream: StreamArgs,
     #[command(flatten)]
-    pub events: EventOptions,
-    #[command(flatten)]
-    pub select: crate::filter::SelectArgs,
-    /// Trail files, directories of trail files, or - for stdin (the default).
-    #[arg(value_name = "FILE")]
-    pub files: Vec<PathBuf>,
+    pub read: ReadArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct JsonCmd {
-    /// Dates in selections in UTC instead of the local zone.
-    #[arg(long)]
-    pub utc: bool,
-    /// Follow the trail file, `current` link or trail directory as it is written (across
-    /// rotation), printing records as they arrive.
-    #[arg(long)]
-    pub follow: bool,
-    /// Read the live audit stream (/dev/auditpipe, macOS and FreeBSD) with these classes
-    /// (default ex for commands, all otherwise); needs root.
-    #[arg(long, value_name = "CLASSES", num_args = 0..=1, default_missing_value = "")]
-    pub live: Option<String>,
     #[command(flatten)]
-    pub names: NameFiles,
+    pub stream: StreamArgs,
     #[command(flatten)]
-    pub events: EventOptions,
-    #[command(flatten)]
-    pub select: crate::filter::SelectArgs,
-    /// Trail files, directories of trail files, or - for stdin (the default).
-    #[arg(value_name = "FILE")]
-    pub files: Vec<PathBuf>,
+    pub read: ReadArgs,
 }
 
 /// The source machine's account files.
@@ -281,33 +269,13 @@ pub struct PrauditArgs {
     /// Field delimiter (any string; default a comma).
     #[arg(short = 'd', value_name = "DEL", allow_hyphen_values = true)]
     pub delim: Option<OsString>,
-    /// Times in UTC instead of the local time zone (TZ).
-    #[arg(long)]
-    pub utc: bool,
-    /// Follow the trail file, `current` link or trail directory as it is written (across
-    /// rotation), printing records as they arrive.
-    #[arg(long)]
-    pub follow: bool,
-    /// Read the live audit stream (/dev/auditpipe, macOS and FreeBSD) with these classes
-    /// (default ex for commands, all otherwise); needs root.
-    #[arg(long, value_name = "CLASSES", num_args = 0..=1, default_missing_value = "")]
-    pub live: Option<String>,
     /// Make control characters in text fields visible (\^[, \n, \M-x) instead of raw.
     #[arg(long)]
     pub safe: bool,
-    /// User names from this passwd file (the source machine's) instead of this machine's.
-    #[arg(long, value_name = "FILE")]
-    pub passwd: Option<PathBuf>,
-    /// Group names from this group file (the source machine's) instead of this machine's.
-    #[arg(long, value_name = "FILE")]
-    pub group: Option<PathBuf>,
     #[command(flatten)]
-    pub events: EventOptions,
+    pub stream: StreamArgs,
     #[command(flatten)]
-    pub select: crate::filter::SelectArgs,
-    /// Trail files, directories of trail files, or - for stdin (the default).
-    #[arg(value_name = "FILE")]
-    pub files: Vec<PathBuf>,
+    pub read: ReadArgs,
 }
 
 /// `praudit ...` when the binary is invoked under that name.
@@ -377,6 +345,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> io::Result<i32> {
         }),
         Command::Timeline { common, html } => {
             let title = common
+                .read
                 .files
                 .iter()
                 .map(|f| f.display().to_string())
@@ -452,14 +421,8 @@ struct Inputs<'a> {
     files: &'a [PathBuf],
 }
 
-fn setup(
-    what: &str,
-    inputs: Inputs<'_>,
-    events: &EventOptions,
-    names: &NameFiles,
-    select: &crate::filter::SelectArgs,
-    utc: bool,
-) -> Option<Setup> {
+fn setup(what: &str, inputs: Inputs<'_>, read: &ReadArgs) -> Option<Setup> {
+    let (events, names) = (&read.events, &read.names);
     let fail = |e: String| {
         eprintln!("{what}: {e}");
     };
@@ -491,7 +454,7 @@ fn setup(
     let accounts = Accounts::new(names.passwd.as_deref(), names.group.as_deref())
         .map_err(|e| fail(e.to_string()))
         .ok()?;
-    let filter = build_filter(&select.spec(), events, &table, &accounts, utc)
+    let filter = build_filter(&read.select.spec(), events, &table, &accounts, read.utc)
         .map_err(fail)
         .ok()?;
     Some(Setup {
@@ -521,9 +484,9 @@ fn run_activity_with(
     let inputs = Inputs {
         live: None,
         follow: false,
-        files: &a.files,
+        files: &a.read.files,
     };
-    let Some(s) = setup(what, inputs, &a.events, &a.names, &a.select, a.utc) else {
+    let Some(s) = setup(what, inputs, &a.read) else {
         return Ok(2);
     };
     let mut problems = Problems::default();
@@ -550,14 +513,11 @@ fn run_commands(args: CommandsCmd, out: &mut dyn Write) -> io::Result<i32> {
     let Some(s) = setup(
         "knox commands",
         Inputs {
-            live: args.live.as_deref().map(|c| (c, "ex")),
-            follow: args.follow,
-            files: &args.files,
+            live: args.stream.live.as_deref().map(|c| (c, "ex")),
+            follow: args.stream.follow,
+            files: &args.read.files,
         },
-        &args.events,
-        &args.names,
-        &args.select,
-        args.utc,
+        &args.read,
     ) else {
         return Ok(2);
     };
@@ -572,7 +532,7 @@ fn run_commands(args: CommandsCmd, out: &mut dyn Write) -> io::Result<i32> {
             crate::commands::Which::Succeeded
         },
         json: args.json,
-        utc: args.utc,
+        utc: args.read.utc,
     };
     let mut problems = Problems::default();
     let stderr = io::stderr();
@@ -592,14 +552,11 @@ fn run_json(args: JsonCmd, out: &mut dyn Write) -> io::Result<i32> {
     let Some(s) = setup(
         "knox json",
         Inputs {
-            live: args.live.as_deref().map(|c| (c, "all")),
-            follow: args.follow,
-            files: &args.files,
+            live: args.stream.live.as_deref().map(|c| (c, "all")),
+            follow: args.stream.follow,
+            files: &args.read.files,
         },
-        &args.events,
-        &args.names,
-        &args.select,
-        args.utc,
+        &args.read,
     ) else {
         return Ok(2);
     };
@@ -674,52 +631,18 @@ fn run_auditreduce(args: ReduceCmd, out: &mut dyn Write) -> io::Result<i32> {
 
 /// Runs `knox praudit`; returns the exit code.
 pub fn run_praudit(args: PrauditArgs, out: &mut dyn Write) -> io::Result<i32> {
-    let sources = if let Some(classes) = args.live.as_deref() {
-        let table = match args.events.load_classes() {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("knox praudit: {e}");
-                return Ok(2);
-            }
-        };
-        match bsm_format::tables::parse_flags(
-            if classes.is_empty() { "all" } else { classes },
-            &table,
-        ) {
-            Ok(m) => vec![Source::Live(m)],
-            Err(e) => {
-                eprintln!("knox praudit: {e}");
-                return Ok(2);
-            }
-        }
-    } else if args.follow {
-        input::follow(&args.files)
-    } else {
-        let Some(s) = expand(&args.files, "knox praudit") else {
-            return Ok(2);
-        };
-        s
+    let inputs = Inputs {
+        live: args.stream.live.as_deref().map(|c| (c, "all")),
+        follow: args.stream.follow,
+        files: &args.read.files,
     };
-    let (table, _) = match args.events.load() {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!(
-                "knox praudit: {}: {e}",
-                args.events.events.clone().unwrap_or_default().display()
-            );
-            return Ok(2);
-        }
+    let Some(s) = setup("knox praudit", inputs, &args.read) else {
+        return Ok(2);
     };
     let accounts = if args.numeric || args.raw {
         Accounts::numeric()
     } else {
-        match Accounts::new(args.passwd.as_deref(), args.group.as_deref()) {
-            Ok(a) => a,
-            Err(e) => {
-                eprintln!("knox praudit: {e}");
-                return Ok(2);
-            }
-        }
+        s.accounts
     };
     let opts = crate::praudit::Options {
         oneline: args.oneline,
@@ -729,27 +652,14 @@ pub fn run_praudit(args: PrauditArgs, out: &mut dyn Write) -> io::Result<i32> {
         sync: args.sync,
         delim: args.delim.map(os_bytes).unwrap_or_else(|| b",".to_vec()),
         safe: args.safe,
-        utc: args.utc,
+        utc: args.read.utc,
     };
-    let filter = match build_filter(
-        &args.select.spec(),
-        &args.events,
-        &table,
-        &accounts,
-        args.utc,
-    ) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("knox praudit: {e}");
-            return Ok(2);
-        }
-    };
-    let mut printer = crate::praudit::Printer::new(opts, &table, accounts);
-    printer.set_filter(filter);
+    let mut printer = crate::praudit::Printer::new(opts, &s.table, accounts);
+    printer.set_filter(s.filter);
     let mut problems = Problems::default();
     let stderr = io::stderr();
     crate::praudit::run(
-        &sources,
+        &s.sources,
         &mut printer,
         out,
         &mut stderr.lock(),

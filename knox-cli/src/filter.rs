@@ -81,27 +81,6 @@ pub struct ReduceArgs {
     pub all: bool,
 }
 
-impl ReduceArgs {
-    pub fn spec(&self) -> Spec {
-        Spec {
-            after: self.after.clone(),
-            before: self.before.clone(),
-            day: self.day.clone(),
-            classes: self.classes.clone(),
-            euid: self.euid.clone(),
-            egid: self.egid.clone(),
-            rgid: self.rgid.clone(),
-            ruid: self.ruid.clone(),
-            auid: self.auid.clone(),
-            pid: self.pid,
-            events: self.events.clone(),
-            objects: self.objects.clone(),
-            zone: self.zone.clone(),
-            invert: self.invert,
-        }
-    }
-}
-
 /// The same criteria as long options, for commands whose short flags are taken.
 #[derive(Debug, Clone, Default, clap::Args)]
 #[command(next_help_heading = "Selecting records (as knox auditreduce)")]
@@ -150,26 +129,34 @@ pub struct SelectArgs {
     pub invert: bool,
 }
 
-impl SelectArgs {
-    pub fn spec(&self) -> Spec {
-        Spec {
-            after: self.after.clone(),
-            before: self.before.clone(),
-            day: self.day.clone(),
-            classes: self.classes.clone(),
-            euid: self.euid.clone(),
-            egid: self.egid.clone(),
-            rgid: self.rgid.clone(),
-            ruid: self.ruid.clone(),
-            auid: self.auid.clone(),
-            pid: self.pid,
-            events: self.events.clone(),
-            objects: self.objects.clone(),
-            zone: self.zone.clone(),
-            invert: self.invert,
+/// Both flag styles carry the same fields under the same names.
+macro_rules! spec_from_args {
+    ($($args:ty),*) => {$(
+        impl $args {
+            /// The criteria, before names and dates are resolved.
+            pub fn spec(&self) -> Spec {
+                Spec {
+                    after: self.after.clone(),
+                    before: self.before.clone(),
+                    day: self.day.clone(),
+                    classes: self.classes.clone(),
+                    euid: self.euid.clone(),
+                    egid: self.egid.clone(),
+                    rgid: self.rgid.clone(),
+                    ruid: self.ruid.clone(),
+                    auid: self.auid.clone(),
+                    pid: self.pid,
+                    events: self.events.clone(),
+                    objects: self.objects.clone(),
+                    zone: self.zone.clone(),
+                    invert: self.invert,
+                }
+            }
         }
-    }
+    )*};
 }
+
+spec_from_args!(ReduceArgs, SelectArgs);
 
 /// One `-o` criterion.
 #[derive(Debug, Clone)]
