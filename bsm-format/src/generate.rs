@@ -128,6 +128,9 @@ const FILES: &[&str] = &[
 
 const FAILURES: &[u8] = &[2, 13, 1, 17, 9, 146, 145, 22];
 
+/// Most processes running at once (see [`Generator::record`]).
+const MAX_RUNNING: usize = 1000;
+
 impl Generator {
     pub fn new(seed: u64) -> Generator {
         let mut g = Generator {
@@ -334,7 +337,14 @@ impl Generator {
         }
         let idx = 1 + self.below(self.procs.len() as u64 - 1) as usize;
         let p = self.procs[idx].clone();
-        let roll = self.below(100);
+        // Forks outnumber exits, so without a bound the number of running processes would
+        // grow with the trail, which no kernel allows (macOS's kern.maxproc is a few thousand):
+        // above MAX_RUNNING, every other record is an exit.
+        let roll = if self.procs.len() > MAX_RUNNING && self.below(2) == 0 {
+            22
+        } else {
+            self.below(100)
+        };
         match roll {
             0..=9 => self.fork(&p, out),
             10..=18 => self.exec(&p, out, false),

@@ -95,7 +95,7 @@ impl BsmErrno {
 }
 
 /// An IPv4 or IPv6 address as written (network byte order).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Address {
     V4([u8; 4]),
     V6([u8; 16]),

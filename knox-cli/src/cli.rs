@@ -102,6 +102,8 @@ pub struct ActivityCmd {
     #[arg(long, value_name = "PID")]
     pub pid: Option<u32>,
     #[command(flatten)]
+    pub stream: StreamArgs,
+    #[command(flatten)]
     pub read: ReadArgs,
 }
 
@@ -331,32 +333,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> io::Result<i32> {
         Command::Praudit(args) => run_praudit(args, out),
         Command::Auditreduce(args) => run_auditreduce(args, out),
         Command::Commands(args) => run_commands(args, out),
-        Command::Ps(a) => run_activity(a, "knox ps", out, |m, a, o| {
-            crate::activity::write_ps(m, a.pid, a.json, o)
-        }),
-        Command::Tree(a) => run_activity(a, "knox tree", out, |m, a, o| {
-            crate::activity::write_tree(m, a.pid, a.json, o)
-        }),
-        Command::Errors(a) => run_activity(a, "knox errors", out, |m, a, o| {
-            crate::activity::write_errors(m, a.json, o)
-        }),
-        Command::Net(a) => run_activity(a, "knox net", out, |m, a, o| {
-            crate::activity::write_net(m, a.pid, a.json, o)
-        }),
-        Command::Timeline { common, html } => {
-            let title = common
-                .read
-                .files
-                .iter()
-                .map(|f| f.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ");
-            run_activity_with(common, "knox timeline", out, true, |m, _, _| {
-                let mut f = io::BufWriter::new(std::fs::File::create(&html)?);
-                crate::timeline::write_html(m, &title, &mut f)?;
-                f.flush()
-            })
-        }
+        Command::Ps(a) => run_activity(a, Report::Ps, out),
+        Command::Tree(a) => run_activity(a, Report::Tree, out),
+        Command::Errors(a) => run_activity(a, Report::Errors, out),
+        Command::Net(a) => run_activity(a, Report::Net, out),
+        Command::Timeline { common, html } => run_timeline(common, html),
         Command::Files {
             common,
             path,
@@ -369,9 +350,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> io::Result<i32> {
                     return Ok(2);
                 }
             };
-            run_activity(common, "knox files", out, |m, a, o| {
-                crate::activity::write_files(m, a.pid, glob.as_ref(), by_path, a.json, o)
-            })
+            run_activity(common, Report::Files { glob, by_path }, out)
         }
         Command::Auditpipe(args) => run_auditpipe(args, out),
         Command::Auditon {
@@ -465,47 +444,149 @@ fn setup(what: &str, inputs: Inputs<'_>, read: &ReadArgs) -> Option<Setup> {
     })
 }
 
-fn run_activity(
-    a: ActivityCmd,
-    what: &str,
-    out: &mut dyn Write,
-    print: impl FnOnce(&crate::activity::Model, &ActivityCmd, &mut dyn Write) -> io::Result<()>,
-) -> io::Result<i32> {
-    run_activity_with(a, what, out, false, print)
+/// The reports built on the activity model.
+enum Report {
+    Ps,
+    Tree,
+    Errors,
+    Net,
+    Files {
+        glob: Option<regex::bytes::Regex>,
+        by_path: bool,
+    },
 }
 
-fn run_activity_with(
-    a: ActivityCmd,
-    what: &str,
-    out: &mut dyn Write,
-    moments: bool,
-    print: impl FnOnce(&crate::activity::Model, &ActivityCmd, &mut dyn Write) -> io::Result<()>,
-) -> io::Result<i32> {
-    let inputs = Inputs {
-        live: None,
-        follow: false,
-        files: &a.read.files,
-    };
-    let Some(s) = setup(what, inputs, &a.read) else {
+impl Report {
+    fn name(&self) -> &'static str {
+        match self {
+            Report::Ps => "knox ps",
+            Report::Tree => "knox tree",
+            Report::Errors => "knox errors",
+            Report::Net => "knox net",
+            Report::Files { .. } => "knox files",
+        }
+    }
+
+    /// What `--live` audits when given no classes: the process lifecycle plus the report's
+    /// own classes.
+    fn live_classes(&self) -> &'static str {
+        match self {
+            Report::Ps => "pc,ex,fr,fw,fc,fd,fm,nt,-all",
+            Report::Tree => "pc,ex",
+            Report::Errors => "pc,ex,-all",
+            Report::Net => "pc,ex,nt",
+            Report::Files { .. } => "pc,ex,fr,fw,fc,fd,fm",
+        }
+    }
+}
+
+/// Runs `knox ps`, `tree`, `files`, `errors` or `net`: the records go through the activity
+/// model into the report's sink, which prints each process as it is done.
+fn run_activity(a: ActivityCmd, report: Report, out: &mut dyn Write) -> io::Result<i32> {
+    use crate::activity::print;
+    let what = report.name();
+    let Some(s) = setup(what, activity_inputs(&a, report.live_classes()), &a.read) else {
         return Ok(2);
+    };
+    // Followed and live input is printed as it comes, not when a buffer fills.
+    let streaming = s.sources.iter().any(Source::is_live);
+    let mut out = Flushing { out, streaming };
+    let mut sink: Box<dyn crate::activity::Sink + '_> = match report {
+        Report::Ps => Box::new(print::Ps::new(&mut out, a.json)?),
+        Report::Tree => Box::new(crate::activity::tree::Tree::new(
+            &mut out, a.json, streaming,
+        )),
+        Report::Errors => Box::new(print::Errors::new(&mut out, a.json)),
+        Report::Net => Box::new(print::Net::new(&mut out, a.json, &s.table)),
+        Report::Files { glob, by_path } => {
+            Box::new(print::Files::new(&mut out, a.json, glob, by_path))
+        }
     };
     let mut problems = Problems::default();
     let stderr = io::stderr();
-    let start = if moments {
-        crate::activity::Model::with_moments()
-    } else {
-        crate::activity::Model::default()
-    };
-    let m = crate::activity::Model::build_into(
-        start,
+    let mut model = crate::activity::Model::new(a.pid, false);
+    model.run(
         &s.sources,
         &s.table,
         &s.filter,
         what,
+        &mut *sink,
         &mut stderr.lock(),
         &mut problems,
     )?;
-    print(&m, &a, out)?;
+    drop(sink);
+    out.out.flush()?;
+    Ok(problems.exit_code())
+}
+
+/// A writer that flushes after each line when the input streams.
+struct Flushing<'a> {
+    out: &'a mut dyn Write,
+    streaming: bool,
+}
+
+impl Write for Flushing<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        if self.streaming && buf[..n].contains(&b'\n') {
+            self.out.flush()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+fn activity_inputs<'a>(a: &'a ActivityCmd, live_classes: &'static str) -> Inputs<'a> {
+    Inputs {
+        live: a.stream.live.as_deref().map(|c| (c, live_classes)),
+        follow: a.stream.follow,
+        files: &a.read.files,
+    }
+}
+
+fn run_timeline(a: ActivityCmd, html: PathBuf) -> io::Result<i32> {
+    let what = "knox timeline";
+    if a.stream.follow || a.stream.live.is_some() {
+        eprintln!(
+            "{what}: the page is written when the input ends; --follow and --live do not apply"
+        );
+        return Ok(2);
+    }
+    let Some(s) = setup(what, activity_inputs(&a, "all"), &a.read) else {
+        return Ok(2);
+    };
+    let title = a
+        .read
+        .files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut file = match std::fs::File::create(&html) {
+        Ok(f) => io::BufWriter::new(f),
+        Err(e) => {
+            eprintln!("{what}: {}: {e}", html.display());
+            return Ok(2);
+        }
+    };
+    let mut problems = Problems::default();
+    let stderr = io::stderr();
+    let mut model = crate::activity::Model::new(a.pid, true);
+    let mut sink = crate::timeline::Timeline::new(&mut file, title);
+    model.run(
+        &s.sources,
+        &s.table,
+        &s.filter,
+        what,
+        &mut sink,
+        &mut stderr.lock(),
+        &mut problems,
+    )?;
+    sink.dropped = model.moments_dropped;
+    sink.write()?;
     Ok(problems.exit_code())
 }
 

@@ -239,3 +239,108 @@ fn error_counts_agree_with_praudits_text_of_the_oracle_trails() {
         assert_eq!(exec_lists, execs, "{name}: successful execs");
     }
 }
+
+/// Hands a generated trail to the model record by record; returns the most processes it held
+/// running at once and the ids (`seq`) of the processes the sink saw start and end.
+fn drive(trail: &[u8], sink: &mut dyn knox::activity::Sink) -> usize {
+    let table = bsm_format::tables::EventTable::embedded(bsm_format::tables::Flavor::MacOs);
+    let mut model = knox::activity::Model::new(None, false);
+    let mut most = 0;
+    for rec in bsm_format::records(trail) {
+        let rec = rec.unwrap();
+        if rec.kind() == bsm_format::RecordKind::File {
+            continue;
+        }
+        if let Some(e) = model.add(&rec, table) {
+            panic!("{e} in {:?}", rec.bytes());
+        }
+        model.drain(sink).unwrap();
+        most = most.max(model.running());
+    }
+    model.finish(sink).unwrap();
+    most
+}
+
+#[derive(Default)]
+struct Seen {
+    started: Vec<u64>,
+    done: Vec<u64>,
+    exited: usize,
+}
+
+impl knox::activity::Sink for Seen {
+    fn started(&mut self, seq: u64, _pid: u32, _parent: Option<u64>, _in_scope: bool) {
+        self.started.push(seq);
+    }
+    fn done(
+        &mut self,
+        a: knox::activity::Activity,
+        _: &knox::activity::Running<'_>,
+    ) -> std::io::Result<()> {
+        self.done.push(a.seq);
+        self.exited += a.process.end.is_some() as usize;
+        Ok(())
+    }
+}
+
+#[test]
+fn the_model_forgets_processes_when_they_exit() {
+    // 60,000 records: the generator keeps at most about 1,000 processes running, while
+    // about 8,000 appear in all.
+    let mut g = Generator::new(5).headers(HeaderMix::Mixed).record_truth();
+    let trail = g.trail(60_000);
+    let exits = g.truth().iter().filter(|e| e.event == ev::EXIT).count();
+    let mut seen = Seen::default();
+    let most = drive(&trail, &mut seen);
+    assert!(
+        seen.started.len() > 6000,
+        "{} processes",
+        seen.started.len()
+    );
+    assert!(most <= 1100, "{most} processes held at once");
+    // Every process is handed over once, whether it exited or was running at the end.
+    let mut done = seen.done.clone();
+    done.sort_unstable();
+    assert_eq!(done, seen.started);
+    assert_eq!(seen.exited, exits);
+}
+
+#[test]
+fn the_streaming_tree_prints_every_process_once_under_its_ancestors() {
+    let mut g = Generator::new(8).headers(HeaderMix::Mixed);
+    let trail = g.trail(20_000);
+    // The same tree, printed whole (file input) and as branches close (followed input).
+    let mut parents: Vec<BTreeMap<u64, Option<u64>>> = Vec::new();
+    for streaming in [false, true] {
+        let mut out = Vec::new();
+        let mut tree = knox::activity::tree::Tree::new(&mut out, true, streaming);
+        drive(&trail, &mut tree);
+        assert_eq!(tree.held(), 0);
+        drop(tree);
+        let mut depth_of: BTreeMap<u64, u64> = BTreeMap::new();
+        let mut own: BTreeMap<u64, Option<u64>> = BTreeMap::new();
+        let mut contexts = 0;
+        for v in lines(&out) {
+            let id = v["id"].as_u64().unwrap();
+            let depth = v["depth"].as_u64().unwrap();
+            // A line comes after its parent's, one level deeper.
+            match v["parent"].as_u64() {
+                Some(p) => assert_eq!(depth_of.get(&p), Some(&(depth - 1)), "{v}"),
+                None => assert_eq!(depth, 0, "{v}"),
+            }
+            depth_of.insert(id, depth);
+            if v["context"].as_bool().unwrap() {
+                contexts += 1;
+            } else {
+                assert!(!v["running"].as_bool().unwrap(), "{v}");
+                let first = own.insert(id, v["parent"].as_u64());
+                assert!(first.is_none(), "{id} printed twice");
+            }
+        }
+        // Only followed input needs context lines.
+        assert_eq!(contexts > 0, streaming);
+        parents.push(own);
+    }
+    assert_eq!(parents[0], parents[1]);
+    assert!(parents[0].len() > 2000);
+}
