@@ -344,3 +344,81 @@ fn the_streaming_tree_prints_every_process_once_under_its_ancestors() {
     assert_eq!(parents[0], parents[1]);
     assert!(parents[0].len() > 2000);
 }
+
+/// A record of `event` by pid 4242 with these extra tokens and this errno.
+fn record(event: u16, errno: u8, extra: &[bsm_format::Token<'_>], raw: &[u8]) -> Vec<u8> {
+    use bsm_format::token::{Return, Subject, TerminalId, Width};
+    let mut b = bsm_format::encode::RecordBuilder::new(
+        bsm_format::EventType(event),
+        bsm_format::Time::new(1_700_000_000, 5),
+    );
+    b.push_raw(raw);
+    for t in extra {
+        b.push(t);
+    }
+    b.push(&bsm_format::Token::Subject(Subject {
+        width: Width::W32,
+        ex: false,
+        auid: 501,
+        euid: 501,
+        egid: 20,
+        ruid: 501,
+        rgid: 20,
+        pid: 4242,
+        sid: 1,
+        tid: TerminalId {
+            port: 0,
+            addr: bsm_format::Address::V4([0; 4]),
+        },
+    }));
+    b.push(&bsm_format::Token::Return(Return {
+        width: Width::W32,
+        errno: bsm_format::BsmErrno(errno),
+        value: if errno == 0 { 0 } else { u32::MAX as u64 },
+    }));
+    b.finish()
+}
+
+#[test]
+fn terminal_controls_in_a_trail_never_reach_the_terminal_raw() {
+    use bsm_format::encode::with_nul;
+    use bsm_format::{token::SockUnix, Text, Token};
+    // A title change, a screen clear, a bell, a C1 CSI, and a DEL.
+    let nasty = "/tmp/\x1b]0;owned\x07\x1b[2J\u{9b}31m\x7f";
+    let path = with_nul(nasty);
+    let mut argv = Vec::new();
+    bsm_format::token::StringList::encode_strings(0x3c, &[nasty, "-c\x1b[1mbold"], &mut argv);
+    let mut trail = record(ev::EXECVE, 0, &[Token::Path(Text(&path))], &argv);
+    trail.extend(record(ev::OPEN_R, 2, &[Token::Path(Text(&path))], &[]));
+    let unix = SockUnix {
+        family: 1,
+        path: nasty.as_bytes(),
+    };
+    trail.extend(record(ev::CONNECT, 61, &[Token::SockUnix(unix)], &[]));
+    let dir = std::env::temp_dir().join(format!("knox-controls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("trail.bsm");
+    std::fs::write(&file, &trail).unwrap();
+    let f = file.to_str().unwrap();
+    for args in [
+        &["ps", f][..],
+        &["tree", f],
+        &["files", f],
+        &["files", "--by-path", f],
+        &["errors", f],
+        &["net", f],
+        &["commands", f],
+    ] {
+        let (code, out, err) = knox(args, None);
+        assert_eq!((code, err.as_str()), (0, ""), "{args:?}");
+        let text = String::from_utf8(out).unwrap();
+        // The record shows up (made visible), and nothing a terminal acts on is left.
+        assert!(text.contains("owned"), "{args:?}: {text}");
+        let bad: Vec<char> = text
+            .chars()
+            .filter(|&c| (c.is_control() && c != '\n') || c == '\u{9b}')
+            .collect();
+        assert!(bad.is_empty(), "{args:?}: {bad:?} in {text:?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
