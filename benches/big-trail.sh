@@ -41,12 +41,15 @@ row "knox commands" target/release/knox commands "$trail"
 row "knox commands --long" target/release/knox commands --long "$trail"
 row "knox json" target/release/knox json "$trail"
 row "knox ps" target/release/knox ps "$trail"
+row "knox tree" target/release/knox tree "$trail"
 row "knox files" target/release/knox files "$trail"
+row "knox files --by-path" target/release/knox files --by-path "$trail"
 row "knox errors" target/release/knox errors "$trail"
 row "knox net" target/release/knox net "$trail"
 row "knox timeline --html" target/release/knox timeline --html target/bench-timeline.html "$trail"
 echo "peak memory (KB):"
-for c in "stats" "praudit -l" "commands" "json" "ps" "files" "errors" "net"; do
+for c in "stats" "praudit -l" "commands" "json" "ps" "tree" "files" "files --by-path" "errors" "net" \
+  "timeline --html target/bench-timeline.html"; do
   /usr/bin/time -f "  knox $c: %M" target/release/knox $c "$trail" > /dev/null
 done
 target/release/decode-walk "$trail"

@@ -21,7 +21,7 @@ for mib in "${sizes[@]}"; do
     t0=$(date +%s.%N); cat "$f" > /dev/null; t1=$(date +%s.%N)
     # `knox stats` exits 1 (it reports decode errors); /usr/bin/time writes its figures anyway.
     /usr/bin/time -o target/hostile.time -f '%e %M' target/release/knox stats "$f" > /dev/null 2>&1 || true
-    read -r secs kb < target/hostile.time
+    read -r secs kb < <(tail -n 1 target/hostile.time)
     awk -v n="$kind ${mib} MiB" -v t0="$t0" -v t1="$t1" -v s="$secs" -v kb="$kb" -v b=$((mib * 1048576)) \
       'BEGIN { printf "%-28s %9.3f %9.2f %10.0f %8.1f MB\n", n, t1 - t0, s, b / s / 1e6, kb / 1024 }'
   done
