@@ -132,7 +132,8 @@ pub struct StreamArgs {
     #[arg(long)]
     pub follow: bool,
     /// Read the live audit stream (/dev/auditpipe, macOS and FreeBSD) with these classes
-    /// (default ex for commands, all otherwise); needs root.
+    /// (default: those the command reports on, e.g. ex for commands, all for praudit and json);
+    /// needs root.
     #[arg(long, value_name = "CLASSES", num_args = 0..=1, default_missing_value = "")]
     pub live: Option<String>,
 }
@@ -492,7 +493,7 @@ fn run_activity(a: ActivityCmd, report: Report, out: &mut dyn Write) -> io::Resu
     let streaming = s.sources.iter().any(Source::is_live);
     let mut out = Flushing { out, streaming };
     let mut sink: Box<dyn crate::activity::Sink + '_> = match report {
-        Report::Ps => Box::new(print::Ps::new(&mut out, a.json)?),
+        Report::Ps => Box::new(print::Ps::new(&mut out, a.json)),
         Report::Tree => Box::new(crate::activity::tree::Tree::new(
             &mut out, a.json, streaming,
         )),

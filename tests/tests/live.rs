@@ -31,6 +31,21 @@ fn exec(i: u32) -> Vec<u8> {
     b.push_raw(&tok);
     let p = with_nul("/bin/echo");
     b.push(&Token::Path(Text(&p)));
+    finish(b, i)
+}
+
+/// The exit of the process of [`exec`]`(i)`, with status `i`.
+fn exit(i: u32) -> Vec<u8> {
+    let mut b = RecordBuilder::new(EventType(1), Time::new(1_700_000_000 + i as u64, 500));
+    b.push(&Token::Exit(bsm_format::token::Exit {
+        status: i,
+        retval: 0,
+    }));
+    finish(b, i)
+}
+
+/// Adds the subject (pid 1000 + i) and a successful return.
+fn finish(mut b: RecordBuilder, i: u32) -> Vec<u8> {
     b.push(&Token::Subject(Subject {
         width: Width::W32,
         ex: false,
@@ -107,5 +122,61 @@ fn commands_follow_prints_each_exec_within_a_second_across_rotation() {
     let _ = child.wait();
     let want: Vec<String> = (0..10).map(|i| format!("/bin/echo step-{i}")).collect();
     assert_eq!(seen, want);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn ps_follow_prints_each_process_within_a_second_of_its_exit() {
+    let dir = std::env::temp_dir().join(format!("knox-live-ps-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let trail = dir.join("trail");
+    std::fs::write(&trail, b"").unwrap();
+    let mut child = Command::new(knox_bin())
+        .args(["ps", "--json", "--follow", trail.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&trail)
+        .unwrap();
+    for i in 0..5u32 {
+        file.write_all(&exec(i)).unwrap();
+        file.flush().unwrap();
+        // A running process is not printed yet...
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(
+            rx.try_recv().is_err(),
+            "process {i} printed before its exit"
+        );
+        // ...and is once it exits.
+        let t0 = Instant::now();
+        file.write_all(&exit(i)).unwrap();
+        file.flush().unwrap();
+        let line = rx
+            .recv_timeout(Duration::from_secs(1))
+            .unwrap_or_else(|_| panic!("process {i} not printed within a second of its exit"));
+        assert!(t0.elapsed() < Duration::from_secs(1));
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["pid"], 1000 + i, "{v}");
+        assert_eq!(v["status"], i, "{v}");
+        assert_eq!(
+            v["argv"],
+            serde_json::json!([["echo", format!("step-{i}")]]),
+            "{v}"
+        );
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
     std::fs::remove_dir_all(&dir).unwrap();
 }

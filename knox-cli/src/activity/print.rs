@@ -51,18 +51,17 @@ fn opt<T: ToString>(x: Option<T>) -> String {
 pub struct Ps<'a> {
     out: &'a mut dyn Write,
     json: bool,
+    /// The text header is written before the first process (none without processes).
+    header_due: bool,
 }
 
 impl<'a> Ps<'a> {
-    pub fn new(out: &'a mut dyn Write, json: bool) -> io::Result<Ps<'a>> {
-        if !json {
-            writeln!(
-                out,
-                "{:>7} {:>7} {:>6} {:<24} {:>6} {:>6} {:>5} {:>5} COMMAND",
-                "PID", "PPID", "UID", "START", "STATUS", "FILES", "NET", "FAIL"
-            )?;
+    pub fn new(out: &'a mut dyn Write, json: bool) -> Ps<'a> {
+        Ps {
+            out,
+            json,
+            header_due: !json,
         }
-        Ok(Ps { out, json })
     }
 }
 
@@ -72,6 +71,13 @@ impl Sink for Ps<'_> {
             return Ok(());
         }
         let p = &a.process;
+        if std::mem::take(&mut self.header_due) {
+            writeln!(
+                self.out,
+                "{:>7} {:>7} {:>6} {:<24} {:>6} {:>6} {:>5} {:>5} COMMAND",
+                "PID", "PPID", "UID", "START", "STATUS", "FILES", "NET", "FAIL"
+            )?;
+        }
         if self.json {
             serde_json::to_writer(&mut *self.out, p)?;
             writeln!(self.out)
