@@ -13,7 +13,7 @@
 //! In JSON every line carries `id` (unique per process, unlike pids) and `parent`, so the tree
 //! can be rebuilt exactly either way.
 
-use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::io::{self, Write};
 
 use super::{command_text, Activity, Process, Running, Sink};
@@ -51,12 +51,76 @@ struct Node {
     open: u32,
 }
 
+/// The open nodes by `seq`. Processes appear in `seq` order and mostly end in about that
+/// order, so a queue from the oldest open one is denser than a hash map (a gap costs 8 bytes).
+#[derive(Default)]
+struct Nodes {
+    /// `seq` of `slots[0]`.
+    base: u64,
+    slots: VecDeque<Option<Box<Node>>>,
+    held: usize,
+}
+
+impl Nodes {
+    fn slot(&self, seq: u64) -> Option<usize> {
+        let i = usize::try_from(seq.checked_sub(self.base)?).ok()?;
+        (i < self.slots.len()).then_some(i)
+    }
+
+    fn get(&self, seq: u64) -> Option<&Node> {
+        self.slots[self.slot(seq)?].as_deref()
+    }
+
+    fn get_mut(&mut self, seq: u64) -> Option<&mut Node> {
+        let i = self.slot(seq)?;
+        self.slots[i].as_deref_mut()
+    }
+
+    /// Adds the node of a process that just appeared (`seq` above every held one).
+    fn insert(&mut self, seq: u64, n: Node) {
+        if self.held == 0 {
+            self.slots.clear();
+            self.base = seq;
+        }
+        let Some(i) = seq
+            .checked_sub(self.base)
+            .and_then(|i| usize::try_from(i).ok())
+            .filter(|&i| i >= self.slots.len())
+        else {
+            return; // not in order: cannot happen, as the model numbers processes as they appear
+        };
+        self.slots.resize_with(i, || None);
+        self.slots.push_back(Some(Box::new(n)));
+        self.held += 1;
+    }
+
+    fn remove(&mut self, seq: u64) -> Option<Node> {
+        let i = self.slot(seq)?;
+        let n = self.slots[i].take()?;
+        self.held -= 1;
+        while matches!(self.slots.front(), Some(None)) {
+            self.slots.pop_front();
+            self.base += 1;
+        }
+        Some(*n)
+    }
+
+    /// The held nodes without a parent, oldest first.
+    fn roots(&self) -> impl Iterator<Item = u64> + '_ {
+        self.slots.iter().enumerate().filter_map(|(i, n)| {
+            n.as_ref()
+                .filter(|n| n.parent.is_none())
+                .map(|_| self.base + i as u64)
+        })
+    }
+}
+
 pub struct Tree<'a> {
     out: &'a mut dyn Write,
     json: bool,
     /// The input never ends (`--follow`, `--live`).
     streaming: bool,
-    nodes: HashMap<u64, Node>,
+    nodes: Nodes,
     /// The ancestors whose lines were printed last, root first: a branch printed under the
     /// same running parent does not repeat them.
     context: Vec<u64>,
@@ -68,14 +132,14 @@ impl<'a> Tree<'a> {
             out,
             json,
             streaming,
-            nodes: HashMap::new(),
+            nodes: Nodes::default(),
             context: Vec::new(),
         }
     }
 
     /// How many processes the tree holds (for tests of its memory).
     pub fn held(&self) -> usize {
-        self.nodes.len()
+        self.nodes.held
     }
 
     /// Prints one process; `context` when it is shown as the ancestor of a branch printed
@@ -112,7 +176,7 @@ impl<'a> Tree<'a> {
     fn print_branch(&mut self, root: u64) -> io::Result<()> {
         let mut stack = vec![root];
         while let Some(seq) = stack.pop() {
-            let Some(n) = self.nodes.remove(&seq) else {
+            let Some(n) = self.nodes.remove(seq) else {
                 continue;
             };
             let line = n.line.unwrap_or(Line {
@@ -134,7 +198,7 @@ impl<'a> Tree<'a> {
         let mut chain = vec![parent];
         while let Some(p) = self
             .nodes
-            .get(chain.last().expect("not empty"))
+            .get(*chain.last().expect("not empty"))
             .and_then(|n| n.parent)
         {
             chain.push(p);
@@ -147,7 +211,7 @@ impl<'a> Tree<'a> {
             .take_while(|(a, b)| a == b)
             .count();
         for &seq in &chain[same..] {
-            let n = &self.nodes[&seq];
+            let n = self.nodes.get(seq).expect("open branches are kept");
             let (depth, up, pid) = (n.depth, n.parent, n.pid);
             let (line, is_running) = match (&n.line, running.get(seq, pid)) {
                 (Some(l), _) => (l.clone(), false),
@@ -174,8 +238,8 @@ impl Sink for Tree<'_> {
         if !in_scope {
             return;
         }
-        let parent = parent.filter(|p| self.nodes.contains_key(p));
-        let depth = match parent.and_then(|p| self.nodes.get_mut(&p)) {
+        let parent = parent.filter(|&p| self.nodes.get(p).is_some());
+        let depth = match parent.and_then(|p| self.nodes.get_mut(p)) {
             Some(p) => {
                 p.open += 1;
                 p.depth + 1
@@ -196,7 +260,7 @@ impl Sink for Tree<'_> {
     }
 
     fn done(&mut self, a: Activity, running: &Running<'_>) -> io::Result<()> {
-        let Some(n) = self.nodes.get_mut(&a.seq) else {
+        let Some(n) = self.nodes.get_mut(a.seq) else {
             return Ok(());
         };
         n.line = Some(Line::of(&a.process));
@@ -204,7 +268,7 @@ impl Sink for Tree<'_> {
         // Close the branches that this was the last open part of, from this process up.
         let mut seq = a.seq;
         loop {
-            let n = &self.nodes[&seq];
+            let n = self.nodes.get(seq).expect("open branches are kept");
             if n.open > 0 {
                 return Ok(());
             }
@@ -214,7 +278,7 @@ impl Sink for Tree<'_> {
             };
             let p = self
                 .nodes
-                .get_mut(&parent)
+                .get_mut(parent)
                 .expect("parents outlive children");
             p.open -= 1;
             if self.streaming && p.line.is_none() {
@@ -229,13 +293,7 @@ impl Sink for Tree<'_> {
     fn finish(&mut self) -> io::Result<()> {
         // The model hands over every process before this, so every branch is closed and
         // printed; anything left would be a broken promise, printed rather than lost.
-        let mut roots: Vec<u64> = self
-            .nodes
-            .iter()
-            .filter(|(_, n)| n.parent.is_none())
-            .map(|(&s, _)| s)
-            .collect();
-        roots.sort_unstable();
+        let roots: Vec<u64> = self.nodes.roots().collect();
         for r in roots {
             self.print_branch(r)?;
         }
