@@ -236,3 +236,122 @@ pub fn check_commands_output(data: &[u8]) {
         }
     }
 }
+
+/// Runs the activity model over a trail (resyncing past damage) into `sink`; returns how many
+/// failed records it counted.
+fn activity(data: &[u8], pid: Option<u32>, sink: &mut dyn knox::activity::Sink) -> u64 {
+    let events = bsm_format::tables::EventTable::embedded(bsm_format::tables::Flavor::MacOs);
+    let mut model = knox::activity::Model::new(pid, false);
+    for r in records(data).flatten() {
+        if r.kind() != bsm_format::RecordKind::File {
+            model.add(&r, events);
+            model.drain(sink).unwrap();
+        }
+    }
+    model.finish(sink).unwrap();
+    model.failed_records
+}
+
+/// Counts the processes the model hands over.
+#[derive(Default)]
+struct Count(u64);
+impl knox::activity::Sink for Count {
+    fn done(
+        &mut self,
+        a: knox::activity::Activity,
+        _: &knox::activity::Running<'_>,
+    ) -> std::io::Result<()> {
+        self.0 += a.in_scope as u64;
+        Ok(())
+    }
+}
+
+fn assert_no_controls(what: &str, out: &[u8]) {
+    let text = String::from_utf8_lossy(out);
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| (c.is_control() && c != '\n') || ('\u{80}'..='\u{9f}').contains(&c))
+        .collect();
+    assert!(bad.is_empty(), "{what}: {bad:?} in {text:?}");
+}
+
+fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
+    out.split(|&c| c == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).expect("a JSON line"))
+        .collect()
+}
+
+/// `knox ps`, `tree`, `files`, `errors` and `net` on any input: their text has no control
+/// character; `errors --json` counts add up to the failed records; the tree, whole or
+/// streaming, prints every process once, after its parent and one level deeper.
+pub fn check_activity_output(data: &[u8]) {
+    use knox::activity::{print, tree::Tree};
+    let events = bsm_format::tables::EventTable::embedded(bsm_format::tables::Flavor::MacOs);
+    for json in [false, true] {
+        let mut out = Vec::new();
+        activity(data, None, &mut print::Ps::new(&mut out, json));
+        let mut files = Vec::new();
+        activity(
+            data,
+            None,
+            &mut print::Files::new(&mut files, json, None, false),
+        );
+        let mut by_path = Vec::new();
+        activity(
+            data,
+            None,
+            &mut print::Files::new(&mut by_path, json, None, true),
+        );
+        let mut net = Vec::new();
+        activity(data, None, &mut print::Net::new(&mut net, json, events));
+        let mut errors = Vec::new();
+        let failed = activity(data, None, &mut print::Errors::new(&mut errors, json));
+        for (what, out) in [
+            ("ps", &out),
+            ("files", &files),
+            ("files --by-path", &by_path),
+            ("net", &net),
+            ("errors", &errors),
+        ] {
+            if json {
+                json_lines(out);
+            } else {
+                assert_no_controls(what, out);
+            }
+        }
+        if json {
+            let total: u64 = json_lines(&errors)
+                .iter()
+                .map(|v| v["count"].as_u64().unwrap())
+                .sum();
+            assert_eq!(total, failed, "errors --json counts");
+        }
+    }
+    let mut count = Count::default();
+    activity(data, None, &mut count);
+    for streaming in [false, true] {
+        let mut text = Vec::new();
+        activity(data, None, &mut Tree::new(&mut text, false, streaming));
+        assert_no_controls("tree", &text);
+        let mut out = Vec::new();
+        let mut tree = Tree::new(&mut out, true, streaming);
+        activity(data, None, &mut tree);
+        assert_eq!(tree.held(), 0, "the tree forgot nothing it printed");
+        drop(tree);
+        let mut depth_of = std::collections::HashMap::new();
+        let mut own = std::collections::HashSet::new();
+        for v in json_lines(&out) {
+            let (id, depth) = (v["id"].as_u64().unwrap(), v["depth"].as_u64().unwrap());
+            match v["parent"].as_u64() {
+                Some(p) => assert_eq!(depth_of.get(&p), Some(&(depth - 1)), "{v}"),
+                None => assert_eq!(depth, 0, "{v}"),
+            }
+            depth_of.insert(id, depth);
+            if !v["context"].as_bool().unwrap() {
+                assert!(own.insert(id), "process {id} printed twice: {v}");
+            }
+        }
+        assert_eq!(own.len() as u64, count.0, "every process in the tree");
+    }
+}
