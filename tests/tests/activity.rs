@@ -202,7 +202,7 @@ fn processes_files_errors_and_network_match_the_generators_truth() {
 }
 
 #[test]
-fn error_counts_agree_with_praudits_text_of_the_oracle_trails() {
+fn counts_agree_with_praudits_text_of_the_oracle_trails() {
     let Some(o) = oracle() else { return };
     for name in ["mixed_1000_h32", "mixed_1000_h64", "mixed_1000_mixed"] {
         let text = std::fs::read_to_string(o.join(format!("trails/{name}.praudit-l.txt"))).unwrap();
@@ -237,7 +237,80 @@ fn error_counts_agree_with_praudits_text_of_the_oracle_trails() {
             .map(|v| v["argv"].as_array().unwrap().len())
             .sum();
         assert_eq!(exec_lists, execs, "{name}: successful execs");
+        // File and network operations per record, from the text: a record with a socket
+        // address or a network event (class nt, or a socket or connect call) counts as network,
+        // else one with a path as file; process lifecycle events count as neither.
+        let (files, net) = file_and_net_records(&text, &o.join("env/audit_event"));
+        let (mut got_files, mut got_net) = (0, 0);
+        for v in lines(&out) {
+            got_files += v["files"].as_u64().unwrap();
+            got_net += v["net"].as_u64().unwrap();
+        }
+        assert_eq!(
+            (got_files, got_net),
+            (files, net),
+            "{name}: file and network records"
+        );
+        assert!(files > 100 && net > 50, "{name}: {files} {net}");
     }
+}
+
+/// Counts file and network records in praudit's `-l` text (one record per line).
+fn file_and_net_records(text: &str, audit_event: &std::path::Path) -> (u64, u64) {
+    // description -> (name, classes); descriptions may contain commas, so the longest one that
+    // the header continues with is the record's.
+    let table = std::fs::read_to_string(audit_event).unwrap();
+    let events: Vec<(&str, &str, &str)> = table
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.splitn(4, ':').collect();
+            (f.len() == 4).then(|| (f[2], f[1], f[3]))
+        })
+        .collect();
+    let lifecycle = [
+        "AUE_EXECVE",
+        "AUE_MAC_EXECVE",
+        "AUE_POSIX_SPAWN",
+        "AUE_FORK",
+        "AUE_VFORK",
+        "AUE_EXIT",
+    ];
+    let (mut files, mut net) = (0, 0);
+    for line in text.lines() {
+        let Some(rest) = ["header,", "header_ex,"]
+            .iter()
+            .find_map(|h| line.strip_prefix(h))
+        else {
+            continue;
+        };
+        // Length and version, then the description.
+        let rest = rest.splitn(3, ',').nth(2).unwrap();
+        let Some(&(_, name, classes)) = events
+            .iter()
+            .filter(|(d, ..)| rest.starts_with(&format!("{d},")))
+            .max_by_key(|(d, ..)| d.len())
+        else {
+            continue;
+        };
+        if !(line.contains(",subject,") || line.contains(",subject_ex,"))
+            || lifecycle.contains(&name)
+        {
+            continue;
+        }
+        let address = [",socket-inet,", ",socket-inet6,", ",socket-unix,"]
+            .iter()
+            .any(|t| line.contains(t));
+        let net_event = classes.split(',').any(|c| c == "nt")
+            || name.contains("SOCKET")
+            || name.contains("CONNECT");
+        if address || net_event {
+            net += 1;
+        } else if line.contains(",path,") {
+            files += 1;
+        }
+    }
+    (files, net)
 }
 
 /// Hands a generated trail to the model record by record; returns the most processes it held
