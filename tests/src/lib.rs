@@ -240,3 +240,59 @@ pub fn knox_with(
     )
 }
 pub mod praudit;
+
+/// The subject token of a test process: pid `pid`, user 501, group 20, session 1.
+pub fn subject(pid: u32) -> bsm_format::Token<'static> {
+    use bsm_format::token::{Subject, TerminalId, Width};
+    bsm_format::Token::Subject(Subject {
+        width: Width::W32,
+        ex: false,
+        auid: 501,
+        euid: 501,
+        egid: 20,
+        ruid: 501,
+        rgid: 20,
+        pid,
+        sid: 1,
+        tid: TerminalId {
+            port: 0,
+            addr: bsm_format::Address::V4([0; 4]),
+        },
+    })
+}
+
+/// Ends a test record as a process's record ends: its subject (see [`subject`]) and a return
+/// token with `errno` (0: success).
+pub fn finish_record(mut b: bsm_format::encode::RecordBuilder, pid: u32, errno: u8) -> Vec<u8> {
+    b.push(&subject(pid));
+    b.push(&bsm_format::Token::Return(bsm_format::token::Return {
+        width: bsm_format::token::Width::W32,
+        errno: bsm_format::BsmErrno(errno),
+        value: if errno == 0 { 0 } else { u32::MAX as u64 },
+    }));
+    b.finish()
+}
+
+/// Starts knox with these arguments; its stdout arrives line by line on the receiver (for
+/// `--follow` tests, which kill the child when done).
+pub fn knox_lines(args: &[&str]) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(knox_bin())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run knox");
+    let stdout = child.stdout.take().expect("piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}

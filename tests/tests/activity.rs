@@ -418,9 +418,8 @@ fn the_streaming_tree_prints_every_process_once_under_its_ancestors() {
     assert!(parents[0].len() > 2000);
 }
 
-/// A record of `event` by pid 4242 with these extra tokens and this errno.
+/// A record of `event` by pid 4242 with these raw tokens, tokens and errno.
 fn record(event: u16, errno: u8, extra: &[bsm_format::Token<'_>], raw: &[u8]) -> Vec<u8> {
-    use bsm_format::token::{Return, Subject, TerminalId, Width};
     let mut b = bsm_format::encode::RecordBuilder::new(
         bsm_format::EventType(event),
         bsm_format::Time::new(1_700_000_000, 5),
@@ -429,27 +428,7 @@ fn record(event: u16, errno: u8, extra: &[bsm_format::Token<'_>], raw: &[u8]) ->
     for t in extra {
         b.push(t);
     }
-    b.push(&bsm_format::Token::Subject(Subject {
-        width: Width::W32,
-        ex: false,
-        auid: 501,
-        euid: 501,
-        egid: 20,
-        ruid: 501,
-        rgid: 20,
-        pid: 4242,
-        sid: 1,
-        tid: TerminalId {
-            port: 0,
-            addr: bsm_format::Address::V4([0; 4]),
-        },
-    }));
-    b.push(&bsm_format::Token::Return(Return {
-        width: Width::W32,
-        errno: bsm_format::BsmErrno(errno),
-        value: if errno == 0 { 0 } else { u32::MAX as u64 },
-    }));
-    b.finish()
+    knox_tests::finish_record(b, 4242, errno)
 }
 
 #[test]

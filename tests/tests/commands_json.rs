@@ -4,9 +4,9 @@ use std::path::Path;
 
 use bsm_format::encode::{with_nul, RecordBuilder};
 use bsm_format::generate::{events, Generator, HeaderMix};
-use bsm_format::token::{Return, StringList, Subject, TerminalId, Width};
-use bsm_format::{records, Address, BsmErrno, EventType, Text, Time, Token};
-use knox_tests::{knox, oracle, root};
+use bsm_format::token::StringList;
+use bsm_format::{records, EventType, Text, Time, Token};
+use knox_tests::{finish_record, knox, oracle, root};
 
 fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
     std::str::from_utf8(out)
@@ -148,24 +148,6 @@ fn commands_match_the_generators_truth() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-fn subject(pid: u32) -> Token<'static> {
-    Token::Subject(Subject {
-        width: Width::W32,
-        ex: false,
-        auid: 501,
-        euid: 501,
-        egid: 20,
-        ruid: 501,
-        rgid: 20,
-        pid,
-        sid: 1,
-        tid: TerminalId {
-            port: 0,
-            addr: Address::V4([0; 4]),
-        },
-    })
-}
-
 fn exec_record(event: u16, args: Option<(&[&[u8]], u32)>, path: Option<&str>, pid: u32) -> Vec<u8> {
     let mut b = RecordBuilder::new(EventType(event), Time::new(1_700_000_000, 1));
     if let Some((args, claimed)) = args {
@@ -179,13 +161,7 @@ fn exec_record(event: u16, args: Option<(&[&[u8]], u32)>, path: Option<&str>, pi
         p = with_nul(path);
         b.push(&Token::Path(Text(&p)));
     }
-    b.push(&subject(pid));
-    b.push(&Token::Return(Return {
-        width: Width::W32,
-        errno: BsmErrno(0),
-        value: 0,
-    }));
-    b.finish()
+    finish_record(b, pid, 0)
 }
 
 #[test]

@@ -1,14 +1,13 @@
 //! Live auditing on Linux: the pipe says what to do instead, and `--follow` prints each exec
 //! within a second of its record being appended, across a rotation, none lost or repeated.
 
-use std::io::{BufRead, Write};
-use std::process::{Command, Stdio};
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use bsm_format::encode::{with_nul, RecordBuilder};
-use bsm_format::token::{Return, StringList, Subject, TerminalId, Width};
-use bsm_format::{Address, BsmErrno, EventType, Text, Time, Token};
-use knox_tests::{knox, knox_bin};
+use bsm_format::token::StringList;
+use bsm_format::{EventType, Text, Time, Token};
+use knox_tests::{finish_record, knox, knox_lines};
 
 #[cfg(not(any(target_os = "macos", target_os = "freebsd")))]
 #[test]
@@ -45,28 +44,8 @@ fn exit(i: u32) -> Vec<u8> {
 }
 
 /// Adds the subject (pid 1000 + i) and a successful return.
-fn finish(mut b: RecordBuilder, i: u32) -> Vec<u8> {
-    b.push(&Token::Subject(Subject {
-        width: Width::W32,
-        ex: false,
-        auid: 501,
-        euid: 501,
-        egid: 20,
-        ruid: 501,
-        rgid: 20,
-        pid: 1000 + i,
-        sid: 1,
-        tid: TerminalId {
-            port: 0,
-            addr: Address::V4([0; 4]),
-        },
-    }));
-    b.push(&Token::Return(Return {
-        width: Width::W32,
-        errno: BsmErrno(0),
-        value: 0,
-    }));
-    b.finish()
+fn finish(b: RecordBuilder, i: u32) -> Vec<u8> {
+    finish_record(b, 1000 + i, 0)
 }
 
 #[test]
@@ -76,20 +55,7 @@ fn commands_follow_prints_each_exec_within_a_second_across_rotation() {
     std::fs::create_dir_all(&dir).unwrap();
     let first = dir.join("20231114221320.not_terminated");
     std::fs::write(&first, b"").unwrap();
-    let mut child = Command::new(knox_bin())
-        .args(["commands", "--follow", dir.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let _ = tx.send(line);
-        }
-    });
+    let (mut child, rx) = knox_lines(&["commands", "--follow", dir.to_str().unwrap()]);
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .open(&first)
@@ -132,20 +98,7 @@ fn ps_follow_prints_each_process_within_a_second_of_its_exit() {
     std::fs::create_dir_all(&dir).unwrap();
     let trail = dir.join("trail");
     std::fs::write(&trail, b"").unwrap();
-    let mut child = Command::new(knox_bin())
-        .args(["ps", "--json", "--follow", trail.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let _ = tx.send(line);
-        }
-    });
+    let (mut child, rx) = knox_lines(&["ps", "--json", "--follow", trail.to_str().unwrap()]);
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .open(&trail)
