@@ -474,3 +474,34 @@ fn terminal_controls_in_a_trail_never_reach_the_terminal_raw() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_forged_trail_with_too_many_running_processes_stays_bounded() {
+    // 5,000 pids that each open a file and never exit: more than the model may hold (here 1,000).
+    let path = bsm_format::encode::with_nul("/etc/hosts");
+    let mut trail = Vec::new();
+    for pid in 0..5000u32 {
+        let mut b = bsm_format::encode::RecordBuilder::new(
+            bsm_format::EventType(ev::OPEN_R),
+            bsm_format::Time::new(1_700_000_000 + pid as u64, 0),
+        );
+        b.push(&bsm_format::Token::Path(bsm_format::Text(&path)));
+        trail.extend(knox_tests::finish_record(b, 100_000 + pid, 0));
+    }
+    let table = bsm_format::tables::EventTable::embedded(bsm_format::tables::Flavor::MacOs);
+    let mut model = knox::activity::Model::new(None, false).max_running(1000);
+    let mut seen = Seen::default();
+    for rec in bsm_format::records(&trail) {
+        assert!(model.add(&rec.unwrap(), table).is_none());
+        model.drain(&mut seen).unwrap();
+        assert!(model.running() <= 1000);
+    }
+    assert_eq!(model.evicted, 4000);
+    // The oldest went first, and nothing was lost: every process handed over once.
+    assert_eq!(seen.done[..4000], seen.started[..4000]);
+    model.finish(&mut seen).unwrap();
+    let mut done = seen.done.clone();
+    done.sort_unstable();
+    assert_eq!(done, seen.started);
+    assert_eq!(done.len(), 5000);
+}

@@ -11,7 +11,7 @@ pub mod kinds;
 pub mod print;
 pub mod tree;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
 
 use bsm_format::tables::EventTable;
@@ -28,6 +28,11 @@ pub use print::command_text;
 
 /// Examples kept per error group.
 const EXAMPLES: usize = 3;
+
+/// Most processes held running. Pids on macOS and FreeBSD stay below 100,000 (PID_MAX is 99,999),
+/// so only a forged trail goes past this; the oldest processes are then handed over early (and
+/// counted), which keeps memory bounded.
+pub const MAX_RUNNING: usize = 100_000;
 
 /// Most moments kept for the timeline (the page stays usable; the rest are counted).
 pub const MAX_MOMENTS: usize = 200_000;
@@ -160,7 +165,7 @@ pub trait Sink {
 }
 
 /// The processes running at one point of the trail, by pid.
-pub struct Running<'m>(&'m HashMap<u32, Activity>);
+pub struct Running<'m>(&'m HashMap<u32, Box<Activity>>);
 
 impl Running<'_> {
     /// The process that appeared as `seq`, if it is still running.
@@ -183,7 +188,14 @@ impl Running<'_> {
 /// The processes running at this point of the trail.
 #[derive(Default)]
 pub struct Model {
-    live: HashMap<u32, Activity>,
+    /// Boxed: the table then holds pointers, and its spare slots stay small.
+    live: HashMap<u32, Box<Activity>>,
+    /// (seq, pid) of processes in order of appearance, to find the oldest running one; entries
+    /// of processes already gone are dropped lazily.
+    order: VecDeque<(u64, u32)>,
+    max_running: usize,
+    /// Processes handed over early because more than `max_running` ran at once.
+    pub evicted: u64,
     next_seq: u64,
     /// `--pid`: only this process and its descendants are in scope.
     scope: Option<u32>,
@@ -227,8 +239,15 @@ impl Model {
         Model {
             scope,
             keep_moments: moments,
+            max_running: MAX_RUNNING,
             ..Model::default()
         }
+    }
+
+    /// The same model holding at most `n` running processes (tests use a small bound).
+    pub fn max_running(mut self, n: usize) -> Model {
+        self.max_running = n.max(1);
+        self
     }
 
     /// The running process with this pid, created when the trail has not shown it yet.
@@ -246,7 +265,7 @@ impl Model {
         let in_scope = self.scope.is_none_or(|s| s == pid) || parent.is_some_and(|p| p.in_scope);
         let seq = self.next_seq;
         self.next_seq += 1;
-        let a = Activity {
+        let a = Box::new(Activity {
             seq,
             parent: parent_seq,
             in_scope,
@@ -268,11 +287,32 @@ impl Model {
             net: HashMap::new(),
             errors: HashMap::new(),
             moments: Vec::new(),
-        };
+        });
         self.started.push((seq, pid, parent_seq, in_scope));
         // A pid seen again without its exit: the earlier process is over.
         if let Some(old) = self.live.insert(pid, a) {
-            self.done.push(old);
+            self.done.push(*old);
+        }
+        self.order.push_back((seq, pid));
+        if self.live.len() > self.max_running {
+            self.evict_oldest();
+        }
+        if self.order.len() > 2 * self.live.len() + 1024 {
+            let live = &self.live;
+            self.order
+                .retain(|(seq, pid)| live.get(pid).is_some_and(|a| a.seq == *seq));
+        }
+    }
+
+    /// Hands over the process that has been running longest.
+    fn evict_oldest(&mut self) {
+        while let Some((seq, pid)) = self.order.pop_front() {
+            if self.live.get(&pid).is_some_and(|a| a.seq == seq) {
+                let a = self.live.remove(&pid).expect("checked");
+                self.done.push(*a);
+                self.evicted += 1;
+                return;
+            }
         }
     }
 
@@ -380,7 +420,7 @@ impl Model {
                 if let Some(mut a) = self.live.remove(&s.pid) {
                     a.process.status = f.status;
                     a.process.end = Some(t);
-                    self.done.push(a);
+                    self.done.push(*a);
                 }
             }
             _ if is_exec(ev) && !f.failed => {
@@ -401,7 +441,9 @@ impl Model {
         if is_lifecycle(ev) {
             return error;
         }
-        let me = self.live.get_mut(&s.pid).expect("added above");
+        let Some(me) = self.live.get_mut(&s.pid) else {
+            return error;
+        };
         if let Some(address) = f.addr.take().or(net_event.then_some(Endpoint::None)) {
             me.process.net += 1;
             let success = !f.failed;
@@ -497,11 +539,11 @@ impl Model {
     /// The input ended: the processes still running are handed over in order of appearance.
     pub fn finish(&mut self, sink: &mut dyn Sink) -> io::Result<()> {
         self.drain(sink)?;
-        let mut rest: Vec<Activity> = self.live.drain().map(|(_, a)| a).collect();
+        let mut rest: Vec<Box<Activity>> = self.live.drain().map(|(_, a)| a).collect();
         rest.sort_by_key(|a| a.seq);
         let running = Running(&self.live);
         for a in rest {
-            sink.done(a, &running)?;
+            sink.done(*a, &running)?;
         }
         sink.finish()
     }
@@ -553,6 +595,14 @@ impl Model {
                     }
                 }
             }
+        }
+        if self.evicted > 0 {
+            writeln!(
+                err,
+                "{what}: more than {} processes were running at once (macOS and FreeBSD pids stay \
+                 below 100,000): the {} that had run longest were reported before their exit",
+                self.max_running, self.evicted
+            )?;
         }
         self.finish(sink)
     }
