@@ -186,7 +186,6 @@ impl Running<'_> {
 }
 
 /// The processes running at this point of the trail.
-#[derive(Default)]
 pub struct Model {
     /// Boxed: the table then holds pointers, and its spare slots stay small.
     live: HashMap<u32, Box<Activity>>,
@@ -208,6 +207,12 @@ pub struct Model {
     started: Vec<(u64, u32, Option<u64>, bool)>,
     done: Vec<Activity>,
     pub failed_records: u64,
+}
+
+impl Default for Model {
+    fn default() -> Model {
+        Model::new(None, false)
+    }
 }
 
 pub fn rfc3339(t: Time) -> String {
@@ -237,10 +242,19 @@ impl Model {
     /// An empty model; `scope` is `--pid`, `moments` whether to keep timeline points.
     pub fn new(scope: Option<u32>, moments: bool) -> Model {
         Model {
+            live: HashMap::new(),
+            order: VecDeque::new(),
+            max_running: MAX_RUNNING,
+            evicted: 0,
+            next_seq: 0,
             scope,
             keep_moments: moments,
-            max_running: MAX_RUNNING,
-            ..Model::default()
+            moments_kept: 0,
+            moments_dropped: 0,
+            kinds: HashMap::new(),
+            started: Vec::new(),
+            done: Vec::new(),
+            failed_records: 0,
         }
     }
 
