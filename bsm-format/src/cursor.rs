@@ -46,7 +46,7 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn bytes(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], Error> {
         match self.buf.get(self.pos..self.pos.wrapping_add(n)) {
             Some(s) if self.pos.checked_add(n).is_some() => {
@@ -70,22 +70,22 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn u8(&mut self, what: &'static str) -> Result<u8, Error> {
         Ok(self.array::<1>(what)?[0])
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn u16(&mut self, what: &'static str) -> Result<u16, Error> {
         Ok(u16::from_be_bytes(self.array(what)?))
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn u32(&mut self, what: &'static str) -> Result<u32, Error> {
         Ok(u32::from_be_bytes(self.array(what)?))
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn u64(&mut self, what: &'static str) -> Result<u64, Error> {
         Ok(u64::from_be_bytes(self.array(what)?))
     }
