@@ -3,8 +3,8 @@
 
 use bsm_format::encode::{with_nul, RecordBuilder};
 use bsm_format::generate::{Generator, HeaderMix};
-use bsm_format::token::{Attr, Return, StringList, Subject, TerminalId, Width};
-use bsm_format::{records, Address, BsmErrno, EventType, RecordKind, Text, Time, Token};
+use bsm_format::token::{Attr, Return, StringList, Width};
+use bsm_format::{records, BsmErrno, EventType, RecordKind, Text, Time, Token};
 use knox_tests::{decode_reader, decode_slice, oracle, Unit, CHUNKS};
 
 fn good_records(units: &[Unit]) -> Vec<u64> {
@@ -99,24 +99,6 @@ fn generated_trails_decode_cleanly_and_reencode_exactly() {
     }
 }
 
-fn subject() -> Token<'static> {
-    Token::Subject(Subject {
-        width: Width::W32,
-        ex: false,
-        auid: 501,
-        euid: 501,
-        egid: 20,
-        ruid: 501,
-        rgid: 20,
-        pid: 77,
-        sid: 1,
-        tid: TerminalId {
-            port: 0,
-            addr: Address::V4([0; 4]),
-        },
-    })
-}
-
 /// xnu writes the real argc even when it stopped copying strings at 16 KiB (FORMAT.md Q2).
 #[test]
 fn exec_args_with_a_count_larger_than_its_strings_decodes_correctly() {
@@ -141,7 +123,7 @@ fn exec_args_with_a_count_larger_than_its_strings_decodes_correctly() {
         nodeid: 2,
         device: 0,
     }));
-    b.push(&subject());
+    b.push(&knox_tests::subject(77));
     b.push(&Token::Return(Return {
         width: Width::W32,
         errno: BsmErrno(0),
