@@ -15,6 +15,7 @@
 
 #![forbid(unsafe_code)]
 
+mod batch;
 mod cursor;
 pub mod encode;
 mod error;
@@ -30,6 +31,7 @@ pub mod trailname;
 pub mod types;
 mod wire;
 
+pub use batch::{Batch, Batches, DEFAULT_BATCH};
 pub use error::{Error, ErrorKind};
 pub use frame::{FrameOptions, DEFAULT_MAX_RECORD};
 pub use ids::TokenId;

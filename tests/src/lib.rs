@@ -171,6 +171,34 @@ pub fn decode_reader(data: &[u8], chunk: usize) -> Vec<Unit> {
     v
 }
 
+/// Decodes a whole trail through batches of about `size` bytes read `size` bytes at a time (the
+/// path of the parallel record loop), checking that each record's shared bytes are its own.
+pub fn decode_batches(data: &[u8], size: usize) -> Vec<Unit> {
+    let mut b = bsm_format::Batches::with_options(
+        Trickle { data, n: size },
+        size,
+        bsm_format::FrameOptions::default(),
+    );
+    let mut v = Vec::new();
+    while let Some(batch) = b.next_batch() {
+        for x in batch.iter() {
+            v.push(match x {
+                Ok(rec) => {
+                    assert_eq!(
+                        batch.shared(&rec).as_deref(),
+                        Some(rec.bytes()),
+                        "shared bytes of the record at {}",
+                        rec.offset()
+                    );
+                    unit_of(rec)
+                }
+                Err(e) => Unit::Error(e.to_string()),
+            });
+        }
+    }
+    v
+}
+
 /// The buffer sizes every streaming test runs at.
 pub const CHUNKS: [usize; 5] = [1, 7, 64, 4096, 65536];
 

@@ -5,7 +5,7 @@ use bsm_format::encode::{with_nul, RecordBuilder};
 use bsm_format::generate::{Generator, HeaderMix};
 use bsm_format::token::{Attr, Return, StringList, Width};
 use bsm_format::{records, BsmErrno, EventType, RecordKind, Text, Time, Token};
-use knox_tests::{decode_reader, decode_slice, oracle, Unit, CHUNKS};
+use knox_tests::{decode_batches, decode_reader, decode_slice, oracle, Unit, CHUNKS};
 
 fn good_records(units: &[Unit]) -> Vec<u64> {
     units
@@ -61,6 +61,11 @@ fn reader_equals_slice_on_oracle_trails_and_generated_trails() {
                 decode_reader(data, chunk),
                 want,
                 "{name}: {chunk}-byte reads"
+            );
+            assert_eq!(
+                decode_batches(data, chunk),
+                want,
+                "{name}: {chunk}-byte batches"
             );
         }
     }
@@ -163,6 +168,12 @@ fn a_corrupt_byte_count_does_not_swallow_the_records_after_it() {
     assert!(units
         .iter()
         .any(|u| matches!(u, Unit::Record { offset, error: Some(_), .. } if *offset == off)));
+    // Batches cut inside the suspect record (which reaches over the records after it) still
+    // see the same records.
+    for size in [1, 7, 64, 300, 1000, 4096] {
+        assert_eq!(decode_batches(&data, size), units, "{size}-byte batches");
+        assert_eq!(decode_reader(&data, size), units, "{size}-byte reads");
+    }
 }
 
 #[test]
@@ -184,6 +195,7 @@ fn every_truncation_keeps_the_records_before_the_cut() {
         }
         for chunk in [1, 64] {
             assert_eq!(decode_reader(&data[..cut], chunk), units, "cut at {cut}");
+            assert_eq!(decode_batches(&data[..cut], chunk), units, "cut at {cut}");
         }
     }
 }
