@@ -24,7 +24,10 @@ pub const DEFAULT_BATCH: usize = 1 << 20;
 #[derive(Debug, Clone)]
 enum Unit {
     /// A record: its start and length in the batch's bytes.
-    Record { start: usize, len: usize },
+    Record {
+        start: usize,
+        len: usize,
+    },
     Error(Error),
 }
 
