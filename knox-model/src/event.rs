@@ -286,7 +286,7 @@ impl<B> Event<B> {
     }
 }
 
-impl<'a> Event<&'a [u8]> {
+impl Event<&[u8]> {
     /// An owned copy (the record's bytes copied once).
     pub fn to_owned_event(&self) -> Event<Bytes> {
         self.clone().with_bytes(Bytes::copy_from_slice)
