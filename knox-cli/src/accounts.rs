@@ -1,17 +1,33 @@
 //! Naming user and group ids: from this machine (as praudit does), from the source machine's
 //! `passwd` and `group` files (offline forensics), or not at all (`-n`).
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::Mutex;
+
+/// Most names of this machine's accounts remembered per kind: a hostile trail can name every
+/// id there is, and the cache must not grow with it. When full it starts again.
+const CACHE_LIMIT: usize = 4096;
 
 /// Where names come from for one kind of id.
 #[derive(Debug)]
 enum Source {
-    /// This machine's account database, cached.
-    Host(RefCell<HashMap<u32, Option<String>, IdHash>>),
+    /// This machine's account database, cached (a clone, for another thread, has its own).
+    Host(Mutex<HashMap<u32, Option<String>, IdHash>>),
     /// A passwd- or group-format file: `name:x:id:...`.
-    File(HashMap<u32, String, IdHash>),
+    File(Arc<HashMap<u32, String, IdHash>>),
+}
+
+impl Clone for Source {
+    fn clone(&self) -> Source {
+        match self {
+            Source::Host(m) => {
+                Source::Host(Mutex::new(m.lock().map(|c| c.clone()).unwrap_or_default()))
+            }
+            Source::File(f) => Source::File(f.clone()),
+        }
+    }
 }
 
 /// A fast hash for small integer keys (ids are not attacker-chosen in a way that matters here:
@@ -37,7 +53,7 @@ type IdHash = std::hash::BuildHasherDefault<IdHasher>;
 
 /// Resolves uids and gids to names. Ids without a name print as signed decimals, as praudit's
 /// `%d` does (so an unset auid prints -1).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Accounts {
     numeric: bool,
     users: Source,
@@ -67,8 +83,8 @@ impl Accounts {
     pub fn numeric() -> Accounts {
         Accounts {
             numeric: true,
-            users: Source::File(HashMap::default()),
-            groups: Source::File(HashMap::default()),
+            users: Source::File(Arc::default()),
+            groups: Source::File(Arc::default()),
         }
     }
 
@@ -76,10 +92,10 @@ impl Accounts {
     pub fn new(passwd: Option<&Path>, group: Option<&Path>) -> std::io::Result<Accounts> {
         let load = |p: Option<&Path>| -> std::io::Result<Source> {
             Ok(match p {
-                Some(p) => {
-                    Source::File(parse_id_file(&String::from_utf8_lossy(&std::fs::read(p)?)))
-                }
-                None => Source::Host(RefCell::new(HashMap::default())),
+                Some(p) => Source::File(Arc::new(parse_id_file(&String::from_utf8_lossy(
+                    &std::fs::read(p)?,
+                )))),
+                None => Source::Host(Mutex::new(HashMap::default())),
             })
         };
         Ok(Accounts {
@@ -99,7 +115,12 @@ impl Accounts {
                 None => false,
             },
             Source::Host(cache) => {
-                let mut c = cache.borrow_mut();
+                let Ok(mut c) = cache.lock() else {
+                    return false;
+                };
+                if c.len() >= CACHE_LIMIT && !c.contains_key(&id) {
+                    c.clear();
+                }
                 match c.entry(id).or_insert_with(|| host(id)) {
                     Some(n) => {
                         out.extend_from_slice(n.as_bytes());
@@ -109,6 +130,26 @@ impl Accounts {
                 }
             }
         }
+    }
+
+    /// Whether names come from this machine's accounts (not from the source machine's files).
+    pub fn from_this_host(&self) -> bool {
+        !self.numeric
+            && (matches!(self.users, Source::Host(_)) || matches!(self.groups, Source::Host(_)))
+    }
+
+    /// A user's name, if it has one (never for numeric output).
+    pub fn user_name(&self, uid: u32) -> Option<String> {
+        let mut v = Vec::new();
+        (!self.numeric && Self::lookup(&self.users, uid, bsm_io::accounts::user_name, &mut v))
+            .then(|| String::from_utf8_lossy(&v).into_owned())
+    }
+
+    /// A user's name, or its id as a signed number (as praudit prints it).
+    pub fn user(&self, uid: u32) -> String {
+        let mut v = Vec::new();
+        self.write_user(uid, &mut v);
+        String::from_utf8_lossy(&v).into_owned()
     }
 
     /// Writes a user's name, or its id as a signed number.

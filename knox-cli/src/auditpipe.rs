@@ -5,6 +5,8 @@
 use std::io::{self, Write};
 
 use bsm_format::RecordReader;
+
+use crate::report::Problem;
 use bsm_io::pipe::{AuditPipe, Device, QueueLimit};
 use bsm_io::structs::AuMask;
 
@@ -21,34 +23,36 @@ pub enum Format {
     Commands,
 }
 
-/// Configures the pipe and streams records until a signal, a closed stdout or the end of the
-/// device; returns how many records were written. The drop count goes to `err` at the end.
+/// Configures the pipe and streams raw records until a signal, a closed stdout or the end of
+/// the device; returns how many records were written and how many framing errors were
+/// reported. The drop count goes to `err` at the end.
 pub fn stream<D: Device>(
     pipe: &mut AuditPipe<D>,
     flags: AuMask,
     naflags: AuMask,
     limit: Option<QueueLimit>,
-    mut write: impl FnMut(&bsm_format::Record<'_>, &mut Vec<u8>),
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> io::Result<u64> {
+) -> io::Result<(u64, u64)> {
     pipe.configure_local(flags, naflags, limit)?;
-    let mut n = 0u64;
-    let mut buf = Vec::new();
+    let (mut n, mut errors) = (0u64, 0u64);
     {
         let mut rr = RecordReader::new(&mut *pipe);
         while let Some(r) = rr.next_record() {
             match r {
-                Ok(rec) => {
-                    buf.clear();
-                    write(&rec, &mut buf);
-                    match out.write_all(&buf).and_then(|_| out.flush()) {
-                        Ok(()) => n += 1,
-                        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => break,
-                        Err(e) => return Err(e),
-                    }
+                Ok(rec) => match out.write_all(rec.bytes()).and_then(|_| out.flush()) {
+                    Ok(()) => n += 1,
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => break,
+                    Err(e) => return Err(e),
+                },
+                Err(e) => {
+                    errors += 1;
+                    writeln!(
+                        err,
+                        "knox auditpipe: {}",
+                        Problem::new("/dev/auditpipe", &e)
+                    )?;
                 }
-                Err(e) => writeln!(err, "knox auditpipe: {e}")?,
             }
         }
     }
@@ -58,7 +62,7 @@ pub fn stream<D: Device>(
         "knox auditpipe: {n} records written, {} dropped by the kernel (queue full: raise --qlimit)",
         c.drops
     )?;
-    Ok(n)
+    Ok((n, errors))
 }
 
 #[cfg(test)]
@@ -107,20 +111,17 @@ mod tests {
         // The trail arrives after the pipe is configured (the fake's FLUSH drops nothing).
         pipe.device_mut().data.extend(trail.iter().copied());
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let write =
-            |rec: &bsm_format::Record<'_>, buf: &mut Vec<u8>| buf.extend_from_slice(rec.bytes());
         let limit = Some(QueueLimit::Records(512));
-        let n = stream(
+        let (n, errors) = stream(
             &mut pipe,
             flags,
             AuMask::default(),
             limit,
-            write,
             &mut out,
             &mut err,
         )
         .unwrap();
-        assert_eq!(n, 32);
+        assert_eq!((n, errors), (32, 0));
         assert_eq!(out, trail);
         let err = String::from_utf8(err).unwrap();
         assert_eq!(

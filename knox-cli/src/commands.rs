@@ -1,29 +1,29 @@
-//! `knox commands`: the command line of every process that executed (execve, mac_execve,
-//! posix_spawn), one per line, quoted so that it can be pasted into a shell.
+//! `knox commands`: the command line of every program run (execve, mac_execve, posix_spawn),
+//! one per line, quoted so that it can be pasted into a shell; with `--long` or `--json` the
+//! process, its parent, its user and its exit status, all from the process model.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use bsm_format::{BsmErrno, Record, RecordReader, Time, Token};
-use serde::Serialize;
+use bsm_format::{BsmErrno, Time};
+use knox_model::{Act, Change, End, Event, Model, Process, ProcessId};
 
-use crate::accounts::Accounts;
-use crate::filter::Filter;
-use crate::input::Source;
+use crate::events::Parsed;
+use crate::jsonw::Obj;
+use crate::pipeline::{Sink, SourceInfo};
 use crate::quote::{safe_text, shell_quote};
-use crate::report::{Problem, Problems};
+use crate::settings::Settings;
+use crate::time::Clock;
 
-/// Event numbers of exec-like events (the same in the macOS and FreeBSD tables).
-pub const EXECVE: u16 = 23;
-pub const MAC_EXECVE: u16 = 43131;
-pub const POSIX_SPAWN: u16 = 43190;
-const FORK: u16 = 2;
-const VFORK: u16 = 25;
-const EXIT: u16 = 1;
-
-/// How long an exec waits for its process's exit status (in records), so that output keeps
+/// How long an exec waits for its process's exit status (in execs), so that output keeps
 /// exec order in bounded memory.
 const STATUS_WINDOW: usize = 4096;
+
+/// How long an exec waits for its exit status when the input streams (`--follow`, `--live`):
+/// then it is printed with the status unknown.
+const STREAM_WAIT: Duration = Duration::from_secs(1);
 
 /// Which execs to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,339 +39,342 @@ pub struct Options {
     pub env: bool,
     pub which: Which,
     pub json: bool,
-    pub utc: bool,
+    /// Only this process and its descendants.
+    pub pid: Option<u32>,
 }
 
-/// One exec, as the trail tells it.
-#[derive(Debug, Clone, Serialize)]
+impl Options {
+    /// Command lines of successful execs, one per line.
+    pub fn plain() -> Options {
+        Options {
+            long: false,
+            env: false,
+            which: Which::Succeeded,
+            json: false,
+            pid: None,
+        }
+    }
+}
+
+/// One exec, as the trail and the process model tell it.
+#[derive(Debug, Clone)]
 pub struct Exec {
-    /// RFC 3339, UTC.
-    pub time: String,
-    #[serde(skip)]
-    pub raw_time: Time,
+    pub time: Time,
     pub event: u16,
+    pub host: Option<Arc<str>>,
+    /// The process that runs the program (for posix_spawn, the new child).
     pub pid: u32,
     pub ppid: Option<u32>,
+    pub id: Option<ProcessId>,
+    pub parent_id: Option<ProcessId>,
     pub auid: u32,
     pub euid: u32,
     pub ruid: u32,
-    #[serde(serialize_with = "bytes_opt")]
-    pub path: Option<Vec<u8>>,
-    #[serde(serialize_with = "bytes_list")]
-    pub argv: Vec<Vec<u8>>,
+    pub path: Option<Box<[u8]>>,
+    pub argv: Vec<Box<[u8]>>,
     /// The count the trail claims (xnu writes the real argc even when it cut the strings).
     pub argc: Option<u32>,
-    #[serde(serialize_with = "bytes_list")]
-    pub envp: Vec<Vec<u8>>,
+    pub envp: Vec<Box<[u8]>>,
     pub success: bool,
-    pub errno: Option<&'static str>,
-    #[serde(skip)]
-    pub errno_raw: BsmErrno,
+    pub errno: Option<BsmErrno>,
     /// The process's exit status, when its exit record came soon enough.
     pub status: Option<u32>,
-    pub file: String,
+    pub file: Arc<str>,
     pub offset: u64,
 }
 
-fn bytes_opt<S: serde::Serializer>(b: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
-    match b {
-        Some(b) => bsm_format::types::serialize_bytes_lossless(b, s),
-        None => s.serialize_none(),
-    }
-}
-
-fn bytes_list<S: serde::Serializer>(v: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
-    struct B<'a>(&'a [u8]);
-    impl Serialize for B<'_> {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            bsm_format::types::serialize_bytes_lossless(self.0, s)
-        }
-    }
-    s.collect_seq(v.iter().map(|b| B(b)))
-}
-
-/// Reads an exec record. `None` for other events.
-pub fn exec_of(rec: &Record<'_>, file: &str) -> Option<Exec> {
-    let h = rec.header().ok()?;
-    if !matches!(h.event.0, EXECVE | MAC_EXECVE | POSIX_SPAWN) {
-        return None;
-    }
-    let mut e = Exec {
-        time: rfc3339(h.time),
-        raw_time: h.time,
-        event: h.event.0,
-        pid: 0,
-        ppid: None,
-        auid: u32::MAX,
-        euid: 0,
-        ruid: 0,
-        path: None,
-        argv: Vec::new(),
-        argc: None,
-        envp: Vec::new(),
-        success: true,
-        errno: None,
-        errno_raw: BsmErrno(0),
-        status: None,
-        file: file.to_string(),
-        offset: rec.offset(),
-    };
-    let mut child = None;
-    for t in rec.tokens() {
-        let Ok(t) = t else { break };
-        match t {
-            Token::ExecArgs(l) => {
-                e.argv = l.iter().map(<[u8]>::to_vec).collect();
-                e.argc = Some(l.count);
-            }
-            Token::ExecEnv(l) => e.envp = l.iter().map(<[u8]>::to_vec).collect(),
-            Token::Path(p) if e.path.is_none() => e.path = Some(p.bytes().to_vec()),
-            Token::Subject(s) => {
-                (e.pid, e.auid, e.euid, e.ruid) = (s.pid, s.auid, s.euid, s.ruid);
-            }
-            Token::Arg(a) if a.argno == 0 && h.event.0 == POSIX_SPAWN => {
-                child = Some(a.value as u32)
-            }
-            Token::Return(r) => {
-                e.success = r.errno.is_success();
-                e.errno_raw = r.errno;
-                e.errno = if e.success {
-                    None
-                } else {
-                    Some(r.errno.name().unwrap_or("unknown"))
-                };
-            }
-            _ => {}
-        }
-    }
-    // posix_spawn is recorded by the parent; the new process is the child (none if it failed).
-    if let Some(c) = child.filter(|&c| c != 0) {
-        e.ppid = Some(e.pid);
-        e.pid = c;
-    }
-    Some(e)
-}
-
-fn rfc3339(t: Time) -> String {
-    t.to_utc()
-        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        .unwrap_or_else(|| format!("{}.{:03}", t.sec, t.msec))
-}
-
-/// Processes seen so far: parents (from fork, vfork, posix_spawn) and pending execs waiting for
-/// their exit status.
-#[derive(Default)]
-struct Lineage {
-    parents: HashMap<u32, u32>,
-    pending: VecDeque<(Exec, bool)>,
-    /// Sequence number of `pending[0]`.
-    first_seq: u64,
-    /// The newest pending exec of each pid, by sequence number.
-    latest: HashMap<u32, u64>,
-}
-
-impl Lineage {
-    fn push(&mut self, e: Exec) {
-        let seq = self.first_seq + self.pending.len() as u64;
-        // A new image for the same pid: the earlier exec will not get this exit status.
-        if e.success {
-            if let Some(old) = self.latest.insert(e.pid, seq) {
-                if let Some(p) = self.pending.get_mut((old - self.first_seq) as usize) {
-                    p.1 = true;
-                }
-            }
-        }
-        self.pending.push_back((e, false));
-    }
-
-    fn exited(&mut self, pid: u32, status: u32) {
-        if let Some(seq) = self.latest.remove(&pid) {
-            if let Some((e, done)) = self.pending.get_mut((seq - self.first_seq) as usize) {
-                e.status = Some(status);
-                *done = true;
-            }
-        }
-        self.parents.remove(&pid);
-    }
-
-    fn pop(&mut self) -> Option<Exec> {
-        let (e, _) = self.pending.pop_front()?;
-        if self.latest.get(&e.pid) == Some(&self.first_seq) {
-            self.latest.remove(&e.pid);
-        }
-        self.first_seq += 1;
-        Some(e)
-    }
-}
-
-/// Lists the execs of every source.
-pub fn run(
-    sources: &[Source],
-    opts: &Options,
-    filter: &Filter,
-    accounts: &Accounts,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-    problems: &mut Problems,
-) -> io::Result<()> {
-    let mut lin = Lineage::default();
-    let mut buf = Vec::with_capacity(1 << 16);
-    // Without --long or --json no status is shown, so nothing needs to wait.
-    let wait = opts.long || opts.json;
-    for src in sources {
-        let name = src.name();
-        let reader = match src.open() {
-            Ok(r) => r,
-            Err(e) => {
-                writeln!(err, "knox commands: {name}: {e}")?;
-                problems.unreadable.push(name);
-                continue;
-            }
+impl Exec {
+    /// The exec of an exec or spawn record, with the process that runs it.
+    fn of(ev: &Event, src: &SourceInfo, p: Option<&Process<Scope>>) -> Exec {
+        let s = ev.subject;
+        let strings = |l: Option<knox_model::Strings<'_>>| -> Vec<Box<[u8]>> {
+            l.map(|l| l.iter().map(Box::from).collect())
+                .unwrap_or_default()
         };
-        let mut rr = RecordReader::new(reader);
-        while let Some(r) = rr.next_record() {
-            let rec = match r {
-                Ok(rec) => rec,
-                Err(e) => {
-                    problems.decode_errors += 1;
-                    writeln!(err, "knox commands: {}", Problem::new(&name, &e))?;
-                    continue;
-                }
-            };
-            if rec.kind() == bsm_format::RecordKind::File {
-                continue;
-            }
-            // Only exec records (and, for exit statuses, fork and exit records) are read
-            // further; their decode problems are reported, the others' are not looked for.
-            let event = match rec.header() {
-                Ok(h) => h.event.0,
-                Err(e) => {
-                    problems.decode_errors += 1;
-                    writeln!(err, "knox commands: {}", Problem::new(&name, &e))?;
-                    continue;
-                }
-            };
-            let is_exec = matches!(event, EXECVE | MAC_EXECVE | POSIX_SPAWN);
-            if !(is_exec || wait && matches!(event, FORK | VFORK | EXIT)) {
-                continue;
-            }
-            if let Some(e) = rec.tokens().find_map(Result::err) {
-                problems.decode_errors += 1;
-                writeln!(err, "knox commands: {}", Problem::new(&name, &e))?;
-            }
-            if wait {
-                track(&rec, &mut lin);
-            }
-            if !is_exec || !filter.matches(&rec) {
-                continue;
-            }
-            let Some(mut e) = exec_of(&rec, &name) else {
-                continue;
-            };
-            let shown = match opts.which {
-                Which::Succeeded => e.success,
-                Which::Failed => !e.success,
-                Which::All => true,
-            };
-            if !shown {
-                continue;
-            }
-            if !wait {
-                write_exec(&mut buf, &e, opts, accounts);
-            } else {
-                e.ppid = e.ppid.or_else(|| lin.parents.get(&e.pid).copied());
-                lin.push(e);
-            }
-            flush(&mut lin, &mut buf, opts, accounts, false);
-            if buf.len() > 1 << 16 || (src.is_live() && !buf.is_empty()) {
-                out.write_all(&buf)?;
-                if src.is_live() {
-                    out.flush()?;
-                }
-                buf.clear();
-            }
+        Exec {
+            time: ev.time,
+            event: ev.event.0,
+            host: src.host.clone(),
+            pid: p.map_or(s.map_or(0, |s| s.pid), |p| p.pid),
+            ppid: p.and_then(|p| p.ppid),
+            id: p.map(|p| p.id.clone()),
+            parent_id: p.and_then(|p| p.parent.clone()),
+            auid: s.map_or(u32::MAX, |s| s.auid),
+            euid: s.map_or(0, |s| s.euid),
+            ruid: s.map_or(0, |s| s.ruid),
+            path: ev.path().map(Box::from),
+            argv: strings(ev.argv()),
+            argc: ev.argv().map(|a| a.count),
+            envp: strings(ev.envp()),
+            success: !ev.failed(),
+            errno: ev.errno(),
+            status: None,
+            file: src.name.clone(),
+            offset: ev.offset(),
         }
-    }
-    flush(&mut lin, &mut buf, opts, accounts, true);
-    out.write_all(&buf)?;
-    out.flush()
-}
-
-/// Notes parents and exit statuses.
-fn track(rec: &Record<'_>, lin: &mut Lineage) {
-    let Ok(h) = rec.header() else { return };
-    match h.event.0 {
-        FORK | VFORK | POSIX_SPAWN => {
-            let (mut parent, mut child) = (None, None);
-            for t in rec.tokens().filter_map(Result::ok) {
-                match t {
-                    Token::Subject(s) => parent = Some(s.pid),
-                    Token::Arg(a) if a.argno == 0 => child = Some(a.value as u32),
-                    _ => {}
-                }
-            }
-            if let (Some(p), Some(c)) = (parent, child) {
-                lin.parents.insert(c, p);
-            }
-        }
-        EXIT => {
-            let (mut pid, mut status) = (None, None);
-            for t in rec.tokens().filter_map(Result::ok) {
-                match t {
-                    Token::Subject(s) => pid = Some(s.pid),
-                    Token::Exit(x) => status = Some(x.status),
-                    _ => {}
-                }
-            }
-            if let (Some(pid), Some(status)) = (pid, status) {
-                lin.exited(pid, status);
-            }
-        }
-        _ => {}
     }
 }
 
-fn flush(lin: &mut Lineage, buf: &mut Vec<u8>, opts: &Options, accounts: &Accounts, all: bool) {
-    while let Some((_, done)) = lin.pending.front() {
-        if !(all || *done || lin.pending.len() > STATUS_WINDOW) {
-            break;
+/// Whether a process is in the `--pid` subtree.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Scope {
+    pub in_scope: bool,
+}
+
+impl knox_model::Data for Scope {
+    fn started(_: u32, parent: Option<&Scope>) -> Scope {
+        Scope {
+            in_scope: parent.is_some_and(|p| p.in_scope),
         }
-        if let Some(e) = lin.pop() {
-            write_exec(buf, &e, opts, accounts);
+    }
+}
+
+/// An exec waiting to be printed: for its process's exit status, or for its turn.
+struct Pending {
+    exec: Exec,
+    /// The process (its `seq`) and which of its execs this is; `None` when nothing is awaited.
+    waiting: Option<(u64, usize)>,
+    since: Instant,
+}
+
+/// Lists the execs of the records, in order.
+pub struct Commands<'s, 'o> {
+    settings: &'s Settings,
+    opts: Options,
+    model: Model<Scope>,
+    pending: VecDeque<Pending>,
+    /// Sequence number of `pending[0]`.
+    first: u64,
+    /// The pending execs of each running process (by its `seq`), by sequence number.
+    of_process: HashMap<u64, Vec<u64>>,
+    out: &'o mut dyn Write,
+    buf: Vec<u8>,
+    text_clock: Clock,
+    json_clock: Clock,
+    streaming: bool,
+}
+
+impl<'s, 'o> Commands<'s, 'o> {
+    pub fn new(settings: &'s Settings, opts: Options, out: &'o mut dyn Write) -> Commands<'s, 'o> {
+        Commands {
+            settings,
+            opts,
+            model: Model::new(),
+            pending: VecDeque::new(),
+            first: 0,
+            of_process: HashMap::new(),
+            out,
+            buf: Vec::with_capacity(1 << 16),
+            text_clock: settings.text_clock(),
+            json_clock: settings.json_clock(),
+            streaming: settings.streaming(),
         }
+    }
+
+    /// Whether execs wait for the exit status (shown only by `--long` and `--json`).
+    fn waits(&self) -> bool {
+        self.opts.long || self.opts.json
+    }
+
+    fn shown(&self, success: bool) -> bool {
+        match self.opts.which {
+            Which::Succeeded => success,
+            Which::Failed => !success,
+            Which::All => true,
+        }
+    }
+
+    /// Takes the model's changes: scope of new processes, exit statuses of ended ones.
+    fn changes(&mut self) {
+        let changes: Vec<Change<Scope>> = self.model.changes().collect();
+        for c in changes {
+            match c {
+                Change::Started(key) => {
+                    let scope = self.opts.pid;
+                    let parent_in = self
+                        .model
+                        .get(key)
+                        .and_then(|p| Some((p.ppid?, p.parent_seq?)))
+                        .and_then(|(pp, seq)| {
+                            self.model.get(knox_model::Key {
+                                host: key.host,
+                                pid: pp,
+                                seq,
+                            })
+                        })
+                        .is_some_and(|p| p.data.in_scope);
+                    if let Some(p) = self.model.get_mut(key) {
+                        p.data.in_scope = scope.is_none_or(|s| s == key.pid) || parent_in;
+                    }
+                }
+                Change::Ended(p, why) => self.ended(&p, why),
+            }
+        }
+    }
+
+    /// A process is over: its last exec gets its exit status, earlier ones none.
+    fn ended(&mut self, p: &Process<Scope>, why: End) {
+        let Some(list) = self.of_process.remove(&p.seq) else {
+            return;
+        };
+        let last = p.execs.len().checked_sub(1);
+        for n in list {
+            let Some(e) = n
+                .checked_sub(self.first)
+                .and_then(|i| self.pending.get_mut(i as usize))
+            else {
+                continue;
+            };
+            if let Some((_, index)) = e.waiting.take() {
+                if why == End::Exited && Some(index) == last {
+                    e.exec.status = p.status();
+                }
+            }
+        }
+    }
+
+    /// Queues (or prints) the exec of a selected exec or spawn record.
+    fn exec(&mut self, parsed: &Parsed, src: &SourceInfo) {
+        let ev = &parsed.ev;
+        let host = self.model.host(src.host.as_deref());
+        // The process that runs the program: the spawned child, else the caller.
+        let pid = match (ev.act, ev.child()) {
+            (Act::Spawn, Some(child)) => Some(child),
+            _ => ev.subject.map(|s| s.pid),
+        };
+        let p = pid.and_then(|pid| self.model.running_pid(host, pid));
+        if p.is_some_and(|p| !p.data.in_scope) || !self.shown(!ev.failed()) {
+            return;
+        }
+        let exec = Exec::of(ev, src, p);
+        if !self.waits() {
+            write_exec(
+                &mut self.buf,
+                &exec,
+                &self.opts,
+                self.settings,
+                &mut self.text_clock,
+                &mut self.json_clock,
+            );
+            return;
+        }
+        let seq = self.first + self.pending.len() as u64;
+        let waiting = match p {
+            Some(p) if exec.success && !p.execs.is_empty() => {
+                // A new program: the earlier execs of the process will not get its status.
+                for n in self.of_process.remove(&p.seq).unwrap_or_default() {
+                    if let Some(e) = self.pending.get_mut((n - self.first) as usize) {
+                        e.waiting = None;
+                    }
+                }
+                self.of_process.insert(p.seq, vec![seq]);
+                Some((p.seq, p.execs.len() - 1))
+            }
+            _ => None,
+        };
+        self.pending.push_back(Pending {
+            exec,
+            waiting,
+            since: Instant::now(),
+        });
+    }
+
+    /// Prints the execs at the front that are no longer waiting (or have waited long enough).
+    fn flush_pending(&mut self, all: bool) {
+        let now = Instant::now();
+        while let Some(front) = self.pending.front() {
+            let ready = all
+                || front.waiting.is_none()
+                || self.pending.len() > STATUS_WINDOW
+                || (self.streaming && now.duration_since(front.since) >= STREAM_WAIT);
+            if !ready {
+                break;
+            }
+            let Some(e) = self.pending.pop_front() else {
+                break;
+            };
+            if let Some((pseq, _)) = e.waiting {
+                if let Some(list) = self.of_process.get_mut(&pseq) {
+                    list.retain(|&n| n != self.first);
+                    if list.is_empty() {
+                        self.of_process.remove(&pseq);
+                    }
+                }
+            }
+            self.first += 1;
+            write_exec(
+                &mut self.buf,
+                &e.exec,
+                &self.opts,
+                self.settings,
+                &mut self.text_clock,
+                &mut self.json_clock,
+            );
+        }
+    }
+
+    fn write_out(&mut self) -> io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+}
+
+impl Sink<Vec<Parsed>> for Commands<'_, '_> {
+    fn apply(&mut self, part: Vec<Parsed>, src: &SourceInfo) -> io::Result<()> {
+        let host = self.model.host(src.host.as_deref());
+        for parsed in &part {
+            self.model.apply(host, &parsed.ev);
+            self.changes();
+            if parsed.ev.act.is_exec() && parsed.selected {
+                self.exec(parsed, src);
+            }
+        }
+        self.flush_pending(false);
+        if self.buf.len() >= 1 << 16 || self.streaming {
+            self.write_out()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.flush_pending(false);
+        self.write_out()?;
+        self.out.flush()
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.model.finish();
+        self.changes();
+        self.flush_pending(true);
+        self.write_out()?;
+        self.out.flush()
     }
 }
 
 /// Writes one exec as a line of text or a JSON object.
-pub fn write_exec(out: &mut Vec<u8>, e: &Exec, opts: &Options, accounts: &Accounts) {
+pub fn write_exec(
+    out: &mut Vec<u8>,
+    e: &Exec,
+    opts: &Options,
+    settings: &Settings,
+    text_clock: &mut Clock,
+    json_clock: &mut Clock,
+) {
     if opts.json {
-        let _ = serde_json::to_writer(&mut *out, e);
-        out.push(b'\n');
+        write_json(out, e, settings, json_clock);
         return;
     }
     if opts.long {
-        let t = if opts.utc {
-            e.time.clone()
-        } else {
-            e.raw_time
-                .to_utc()
-                .map(|d| {
-                    d.with_timezone(&chrono::Local)
-                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
-                })
-                .unwrap_or_else(|| e.time.clone())
-        };
-        out.extend_from_slice(t.as_bytes());
+        text_clock.write(out, e.time);
         let _ = write!(
             out,
             " {:>7} {:>7} ",
             e.pid,
             e.ppid.map_or("-".to_string(), |p| p.to_string())
         );
-        let mut user = Vec::new();
-        accounts.write_user(e.euid, &mut user);
         let mut safe = Vec::new();
-        safe_text(&mut safe, &user);
+        safe_text(&mut safe, settings.accounts.user(e.euid).as_bytes());
         let _ = write!(out, "{:<10} ", String::from_utf8_lossy(&safe));
         let _ = write!(
             out,
@@ -387,14 +390,82 @@ pub fn write_exec(out: &mut Vec<u8>, e: &Exec, opts: &Options, accounts: &Accoun
         }
     }
     command_line(out, e);
-    if !e.success {
+    if let (false, Some(errno)) = (e.success, e.errno) {
         out.extend_from_slice(b"  # failed: ");
-        out.extend_from_slice(e.errno.unwrap_or("unknown").as_bytes());
-        if let Some(d) = e.errno_raw.description() {
+        out.extend_from_slice(errno.name().unwrap_or("unknown").as_bytes());
+        if let Some(d) = errno.description() {
             let _ = write!(out, " ({d})");
         }
     }
     out.push(b'\n');
+}
+
+fn write_json(out: &mut Vec<u8>, e: &Exec, settings: &Settings, clock: &mut Clock) {
+    let null = |o: &mut Vec<u8>| o.extend_from_slice(b"null");
+    let mut o = Obj::new(out);
+    let t = o.key("time");
+    t.push(b'"');
+    clock.write(t, e.time);
+    t.push(b'"');
+    match &e.host {
+        Some(h) => o.str("host", h),
+        None => null(o.key("host")),
+    }
+    o.u64("event", e.event as u64);
+    match &e.id {
+        Some(id) => o.str("id", id.as_str()),
+        None => null(o.key("id")),
+    }
+    match &e.parent_id {
+        Some(id) => o.str("parent_id", id.as_str()),
+        None => null(o.key("parent_id")),
+    }
+    o.u64("pid", e.pid as u64);
+    match e.ppid {
+        Some(p) => o.u64("ppid", p as u64),
+        None => null(o.key("ppid")),
+    }
+    o.u64("auid", e.auid as u64);
+    o.u64("euid", e.euid as u64);
+    o.u64("ruid", e.ruid as u64);
+    match settings.accounts.user_name(e.euid) {
+        Some(u) => o.str("user", &u),
+        None => null(o.key("user")),
+    }
+    match &e.path {
+        Some(p) => o.bytes("path", p),
+        None => null(o.key("path")),
+    }
+    list(o.key("argv"), &e.argv);
+    match e.argc {
+        Some(n) => o.u64("argc", n as u64),
+        None => null(o.key("argc")),
+    }
+    list(o.key("envp"), &e.envp);
+    o.bool("success", e.success);
+    match e.errno.filter(|_| !e.success) {
+        Some(n) => o.str("errno", n.name().unwrap_or("unknown")),
+        None => null(o.key("errno")),
+    }
+    match e.status {
+        Some(s) => o.u64("status", s as u64),
+        None => null(o.key("status")),
+    }
+    o.str("file", &e.file);
+    o.u64("offset", e.offset);
+    o.end();
+    out.push(b'\n');
+}
+
+fn list(out: &mut Vec<u8>, items: &[Box<[u8]>]) {
+    out.push(b'[');
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        crate::jsonw::bytes(out, s);
+    }
+    out.push(b']');
 }
 
 /// The executable's path (or argv[0] when the record has no path) and the arguments.

@@ -14,14 +14,25 @@ pub enum Source {
     /// A trail file, `current` link or trail directory followed as it is written.
     Follow(PathBuf),
     /// The live audit stream (`/dev/auditpipe`) with these classes.
-    Live(bsm_format::tables::AuMask),
+    Live(LiveSpec),
+    /// Bytes in memory, read as stdin would be (tests and fuzzing drive the tools this way).
+    Memory(std::sync::Arc<[u8]>),
+}
+
+/// How the live audit pipe is set up: the classes to select (and for events not attributable
+/// to a user), and the length of its queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSpec {
+    pub flags: bsm_format::tables::AuMask,
+    pub naflags: bsm_format::tables::AuMask,
+    pub qlimit: Option<bsm_io::pipe::QueueLimit>,
 }
 
 impl Source {
     /// How the source is named in messages (`-` for stdin, as praudit does).
     pub fn name(&self) -> String {
         match self {
-            Source::Stdin => "-".to_string(),
+            Source::Stdin | Source::Memory(_) => "-".to_string(),
             Source::File(p) | Source::Follow(p) => p.display().to_string(),
             Source::Live(_) => "/dev/auditpipe".to_string(),
         }
@@ -37,7 +48,8 @@ impl Source {
             Source::Stdin => Box::new(io::stdin().lock()),
             Source::File(p) => Box::new(File::open(p)?),
             Source::Follow(p) => Box::new(bsm_io::follow::Follow::new(p)?),
-            Source::Live(m) => crate::live::open_stream(*m)?,
+            Source::Live(spec) => crate::live::open_stream(spec)?,
+            Source::Memory(b) => Box::new(io::Cursor::new(b.clone())),
         })
     }
 }

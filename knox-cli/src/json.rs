@@ -3,43 +3,20 @@
 //!
 //! Strings are JSON strings when the bytes are UTF-8, else `{"base64": "..."}`: nothing is lost.
 
-use std::io::{self, Write};
-
 use bsm_format::tables::EventTable;
-use bsm_format::{Record, RecordKind, RecordReader, Token};
+use bsm_format::{Batch, Record, RecordKind, Token};
 
-use crate::filter::Filter;
-use crate::input::Source;
-use crate::report::{Problem, Problems};
-
-/// RFC 3339 in UTC with milliseconds; the date and time of day are cached per second, since
-/// records come many to a second.
-fn rfc3339(t: bsm_format::Time) -> Option<String> {
-    use std::cell::RefCell;
-    thread_local! {
-        static LAST: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
-    }
-    if t.msec >= 1000 {
-        return t
-            .to_utc()
-            .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
-    }
-    LAST.with(|last| {
-        let mut last = last.borrow_mut();
-        if last.0 != t.sec {
-            let d = bsm_format::Time::new(t.sec, 0).to_utc()?;
-            *last = (t.sec, d.format("%Y-%m-%dT%H:%M:%S").to_string());
-        }
-        Some(format!("{}.{:03}Z", last.1, t.msec))
-    })
-}
+use crate::pipeline::{Mapper, SourceInfo};
+use crate::settings::Settings;
+use crate::time::Clock;
 
 /// Writes one record as a JSON line; returns its first decode error, if any.
 pub fn write_record(
     out: &mut Vec<u8>,
     rec: &Record<'_>,
-    file: &str,
+    src: &SourceInfo,
     events: &EventTable,
+    clock: &mut Clock,
 ) -> Option<bsm_format::Error> {
     use crate::jsonw::Obj;
     let mut tokens = Vec::new();
@@ -72,12 +49,21 @@ pub fn write_record(
     };
     let null = |o: &mut Vec<u8>| o.extend_from_slice(b"null");
     let mut o = Obj::new(out);
-    o.str("file", file);
+    o.str("file", &src.name);
+    match &src.host {
+        Some(h) => o.str("host", h),
+        None => null(o.key("host")),
+    }
     o.u64("offset", rec.offset());
     o.str("kind", kind);
     o.u64("length", rec.len() as u64);
-    match time.and_then(rfc3339) {
-        Some(text) => o.str("time", &text),
+    match time {
+        Some(t) => {
+            let v = o.key("time");
+            v.push(b'"');
+            clock.write(v, t);
+            v.push(b'"');
+        }
         None => null(o.key("time")),
     }
     match time {
@@ -137,44 +123,46 @@ pub fn write_record(
     error
 }
 
-/// Writes every record of every source as JSON Lines.
-pub fn run(
-    sources: &[Source],
-    events: &EventTable,
-    filter: &Filter,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-    problems: &mut Problems,
-) -> io::Result<()> {
-    let mut buf = Vec::with_capacity(1 << 17);
-    for src in sources {
-        let name = src.name();
-        let reader = match src.open() {
-            Ok(r) => r,
-            Err(e) => {
-                writeln!(err, "knox json: {name}: {e}")?;
-                problems.unreadable.push(name);
-                continue;
-            }
-        };
-        let mut rr = RecordReader::new(reader);
-        while let Some(r) = rr.next_record() {
-            let problem = match r {
-                Ok(rec) if !filter.matches(&rec) => None,
-                Ok(rec) => write_record(&mut buf, &rec, &name, events),
-                Err(e) => Some(e),
-            };
-            if let Some(e) = problem {
-                problems.decode_errors += 1;
-                writeln!(err, "knox json: {}", Problem::new(&name, &e))?;
-            }
-            if buf.len() >= 1 << 17 || (src.is_live() && !buf.is_empty()) {
-                out.write_all(&buf)?;
-                out.flush()?;
-                buf.clear();
-            }
+/// Writes the JSON lines of a batch's selected records.
+pub struct Lines<'s> {
+    settings: &'s Settings,
+    clock: Clock,
+    out: Vec<u8>,
+}
+
+impl<'s> Lines<'s> {
+    pub fn new(settings: &'s Settings) -> Lines<'s> {
+        Lines {
+            settings,
+            clock: settings.json_clock(),
+            out: Vec::new(),
         }
     }
-    out.write_all(&buf)?;
-    out.flush()
+}
+
+impl Mapper for Lines<'_> {
+    type Part = Vec<u8>;
+
+    fn record(
+        &mut self,
+        src: &SourceInfo,
+        _: &Batch,
+        rec: &Record<'_>,
+    ) -> Option<bsm_format::Error> {
+        if !self.settings.filter.matches(rec) {
+            // Not selected: its problems are still reported.
+            return rec.tokens().find_map(Result::err);
+        }
+        write_record(
+            &mut self.out,
+            rec,
+            src,
+            &self.settings.events,
+            &mut self.clock,
+        )
+    }
+
+    fn take(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
 }

@@ -17,11 +17,11 @@ pub fn open_pipe() -> Result<bsm_io::pipe::AuditPipe<impl bsm_io::pipe::Device>,
     Ok(pipe)
 }
 
-/// Opens a pipe selecting these classes (local mode, flushed), as a byte stream.
-pub fn open_stream(flags: bsm_format::tables::AuMask) -> std::io::Result<Box<dyn std::io::Read>> {
+/// Opens a pipe set up as `spec` says (local mode, flushed), as a byte stream.
+pub fn open_stream(spec: &crate::input::LiveSpec) -> std::io::Result<Box<dyn std::io::Read>> {
     let mut pipe =
         open_pipe().map_err(|e| std::io::Error::new(std::io::ErrorKind::Unsupported, e))?;
-    pipe.configure_local(flags.into(), Default::default(), None)?;
+    pipe.configure_local(spec.flags.into(), spec.naflags.into(), spec.qlimit)?;
     #[cfg(unix)]
     pipe.stop_on(bsm_io::system::stop_on_signals());
     Ok(Box::new(pipe))

@@ -1,4 +1,4 @@
-//! Problems met while reading trails, and how they turn into messages and exit codes.
+//! Problems met while reading trails, how they are worded, and how they turn into exit codes.
 
 use std::fmt;
 
@@ -42,11 +42,6 @@ pub struct Problems {
 }
 
 impl Problems {
-    pub fn unreadable(&mut self, name: &str, e: &std::io::Error) {
-        eprintln!("knox: {name}: {e}");
-        self.unreadable.push(name.to_string());
-    }
-
     /// 0 all decoded, 1 decode errors reported, 2 a source could not be read.
     pub fn exit_code(&self) -> i32 {
         if !self.unreadable.is_empty() {
@@ -57,4 +52,18 @@ impl Problems {
             0
         }
     }
+}
+
+/// An I/O error in plain words, without Rust's `(os error N)` suffix.
+pub fn io_text(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" (os error ") {
+        Some(i) if s.ends_with(')') => s[..i].to_string(),
+        _ => s,
+    }
+}
+
+/// Why a source could not be read, naming it: `PATH: what happened`.
+pub fn unreadable(name: &str, e: &std::io::Error) -> String {
+    format!("{name}: {}", io_text(e))
 }

@@ -3,12 +3,15 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use std::collections::HashMap;
+
 use bsm_format::tables::EventTable;
-use bsm_format::{RecordKind, RecordReader, Time, Token};
+use bsm_format::{Batch, Record, RecordKind, Time, Token};
 use serde::Serialize;
 
-use crate::input::Source;
-use crate::report::{Problem, Problems};
+use crate::pipeline::{Mapper, Sink, SourceInfo};
+use crate::report::Problem;
+use crate::time::Clock;
 
 /// Most decode errors listed one by one (all are counted).
 const MAX_LISTED_ERRORS: usize = 1000;
@@ -47,45 +50,133 @@ pub struct EventCount {
     pub count: u64,
 }
 
-impl Stats {
-    fn add_record(&mut self, rec: bsm_format::Record<'_>, file: &str) {
-        self.bytes += rec.len() as u64;
-        let kind = rec.kind();
-        match kind {
-            RecordKind::File => self.file_tokens += 1,
+/// What one batch adds to the statistics.
+#[derive(Debug)]
+pub struct Counts {
+    bytes: u64,
+    records: u64,
+    file_tokens: u64,
+    kinds: [u64; 4],
+    by_id: Vec<u64>,
+    events: HashMap<u16, u64>,
+    failures: u64,
+    range: Option<(Time, Time)>,
+}
+
+impl Default for Counts {
+    fn default() -> Counts {
+        Counts {
+            bytes: 0,
+            records: 0,
+            file_tokens: 0,
+            kinds: [0; 4],
+            by_id: vec![0; 256],
+            events: HashMap::new(),
+            failures: 0,
+            range: None,
+        }
+    }
+}
+
+/// Counts the selected records of each batch.
+pub struct Counter<'s> {
+    counts: Counts,
+    filter: &'s crate::filter::Filter,
+}
+
+impl<'s> Counter<'s> {
+    pub fn new(filter: &'s crate::filter::Filter) -> Counter<'s> {
+        Counter {
+            counts: Counts::default(),
+            filter,
+        }
+    }
+}
+
+impl Mapper for Counter<'_> {
+    type Part = Counts;
+
+    fn record(&mut self, _: &SourceInfo, _: &Batch, rec: &Record<'_>) -> Option<bsm_format::Error> {
+        if !self.filter.selects_all() && !self.filter.matches(rec) {
+            return rec.tokens().find_map(Result::err);
+        }
+        let c = &mut self.counts;
+        c.bytes += rec.len() as u64;
+        match rec.kind() {
+            RecordKind::File => c.file_tokens += 1,
             RecordKind::Header(h) => {
-                self.records += 1;
-                self.kinds[h as usize] += 1;
+                c.records += 1;
+                c.kinds[h as usize] += 1;
             }
         }
         for t in rec.tokens() {
+            let t = match t {
+                Ok(t) => t,
+                Err(e) => return Some(e),
+            };
+            c.by_id[t.id().0 as usize] += 1;
             match t {
-                Ok(t) => {
-                    self.by_id[t.id().0 as usize] += 1;
-                    match t {
-                        Token::Header(h) => {
-                            self.event_counts[h.event.0 as usize] += 1;
-                            let (lo, hi) = self.range.get_or_insert((h.time, h.time));
-                            *lo = (*lo).min(h.time);
-                            *hi = (*hi).max(h.time);
-                        }
-                        Token::Return(r) if !r.errno.is_success() => self.failures += 1,
-                        _ => {}
-                    }
+                Token::Header(h) => {
+                    *c.events.entry(h.event.0).or_default() += 1;
+                    let (lo, hi) = c.range.get_or_insert((h.time, h.time));
+                    *lo = (*lo).min(h.time);
+                    *hi = (*hi).max(h.time);
                 }
-                Err(e) => self.error(file, e),
+                Token::Return(r) if !r.errno.is_success() => c.failures += 1,
+                _ => {}
             }
         }
+        None
     }
 
-    fn error(&mut self, file: &str, e: bsm_format::Error) {
+    fn take(&mut self) -> Counts {
+        std::mem::take(&mut self.counts)
+    }
+}
+
+impl Sink<Counts> for Stats {
+    fn source(&mut self, src: &SourceInfo) -> std::io::Result<()> {
+        self.files.push(src.name.to_string());
+        Ok(())
+    }
+
+    fn apply(&mut self, c: Counts, _: &SourceInfo) -> std::io::Result<()> {
+        if self.by_id.is_empty() {
+            self.by_id = vec![0; 256];
+            self.event_counts = vec![0; 1 << 16];
+        }
+        self.bytes += c.bytes;
+        self.records += c.records;
+        self.file_tokens += c.file_tokens;
+        for (a, b) in self.kinds.iter_mut().zip(c.kinds) {
+            *a += b;
+        }
+        for (a, b) in self.by_id.iter_mut().zip(&c.by_id) {
+            *a += b;
+        }
+        for (e, n) in c.events {
+            self.event_counts[e as usize] += n;
+        }
+        self.failures += c.failures;
+        if let Some((lo, hi)) = c.range {
+            let r = self.range.get_or_insert((lo, hi));
+            r.0 = r.0.min(lo);
+            r.1 = r.1.max(hi);
+        }
+        Ok(())
+    }
+
+    fn problem(&mut self, p: &Problem) {
         self.error_count += 1;
         if self.errors.len() < MAX_LISTED_ERRORS {
-            self.errors.push(Problem::new(file, &e));
+            self.errors.push(p.clone());
         }
     }
+}
 
-    fn finish(&mut self, events: &EventTable) {
+impl Stats {
+    /// Names the counts once everything is read.
+    pub fn finish(&mut self, events: &EventTable, clock: &mut Clock) {
         for (id, &n) in self.by_id.iter().enumerate().filter(|(_, &n)| n > 0) {
             self.tokens
                 .insert(bsm_format::TokenId(id as u8).display_name().into_owned(), n);
@@ -111,46 +202,10 @@ impl Stats {
         self.events
             .sort_by(|a, b| b.count.cmp(&a.count).then(a.number.cmp(&b.number)));
         if let Some((lo, hi)) = self.range {
-            self.first_time = Some(rfc3339(lo));
-            self.last_time = Some(rfc3339(hi));
+            self.first_time = Some(clock.format(lo));
+            self.last_time = Some(clock.format(hi));
         }
     }
-}
-
-fn rfc3339(t: Time) -> String {
-    t.to_utc()
-        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        .unwrap_or_else(|| format!("{}.{:03}", t.sec, t.msec))
-}
-
-/// Reads every source and gathers the statistics. Unreadable sources are reported in `problems`.
-pub fn collect(sources: &[Source], events: &EventTable, problems: &mut Problems) -> Stats {
-    let mut st = Stats {
-        by_id: vec![0; 256],
-        event_counts: vec![0; 1 << 16],
-        ..Stats::default()
-    };
-    for src in sources {
-        let name = src.name();
-        let reader = match src.open() {
-            Ok(r) => r,
-            Err(e) => {
-                problems.unreadable(&name, &e);
-                continue;
-            }
-        };
-        st.files.push(name.clone());
-        let mut rr = RecordReader::new(reader);
-        while let Some(r) = rr.next_record() {
-            match r {
-                Ok(rec) => st.add_record(rec, &name),
-                Err(e) => st.error(&name, e),
-            }
-        }
-    }
-    st.finish(events);
-    problems.decode_errors += st.error_count;
-    st
 }
 
 /// Writes the statistics as text.
@@ -158,7 +213,11 @@ pub fn write_text(st: &Stats, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "files:       {}", st.files.len())?;
     writeln!(out, "bytes:       {} in records", st.bytes)?;
     let headers: Vec<String> = st.headers.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    writeln!(out, "records:     {} ({})", st.records, headers.join(", "))?;
+    if headers.is_empty() {
+        writeln!(out, "records:     {}", st.records)?;
+    } else {
+        writeln!(out, "records:     {} ({})", st.records, headers.join(", "))?;
+    }
     writeln!(out, "file tokens: {}", st.file_tokens)?;
     if let (Some(a), Some(b)) = (&st.first_time, &st.last_time) {
         writeln!(out, "time:        {a} .. {b}")?;
@@ -168,17 +227,7 @@ pub fn write_text(st: &Stats, out: &mut dyn Write) -> io::Result<()> {
         "failures:    {} records with a failed return",
         st.failures
     )?;
-    writeln!(out, "errors:      {}", st.error_count)?;
-    for p in &st.errors {
-        writeln!(out, "  {p}")?;
-    }
-    if st.error_count > st.errors.len() as u64 {
-        writeln!(
-            out,
-            "  ... and {} more",
-            st.error_count - st.errors.len() as u64
-        )?;
-    }
+    writeln!(out, "errors:      {} (reported on stderr)", st.error_count)?;
     writeln!(out, "tokens:")?;
     let mut toks: Vec<_> = st.tokens.iter().collect();
     toks.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));

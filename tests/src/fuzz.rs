@@ -158,29 +158,23 @@ pub fn check_roundtrip(data: &[u8]) {
 /// The praudit printer on any input: `-x` output is always well-formed XML, and `--safe` text
 /// never carries a control character other than the newline between tokens.
 pub fn check_praudit_output(data: &[u8]) {
-    use knox::accounts::Accounts;
-    use knox::praudit::{Options, Printer};
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
-    let events = bsm_format::tables::EventTable::embedded(bsm_format::tables::Flavor::MacOs);
-    let opts = Options {
-        xml: mode & 1 != 0,
-        oneline: mode & 2 != 0,
-        raw: mode & 4 != 0,
-        short: mode & 8 != 0 && mode & 4 == 0,
-        safe: true,
-        utc: true,
-        ..Options::default()
-    };
-    let xml = opts.xml;
-    let mut p = Printer::new(opts, events, Accounts::numeric());
-    let mut out = Vec::new();
-    p.begin(&mut out);
-    for r in records(rest).flatten() {
-        p.record(&r, &mut out);
+    let mut args = vec!["knox", "praudit", "--utc", "-n", "--safe", "-j", "1"];
+    let xml = mode & 1 != 0;
+    if xml {
+        args.push("-x");
     }
-    p.end(&mut out);
+    if mode & 2 != 0 {
+        args.push("-l");
+    }
+    if mode & 4 != 0 {
+        args.push("-r");
+    } else if mode & 8 != 0 {
+        args.push("-s");
+    }
+    let (_, out, _) = tool(&args, rest);
     if xml {
         let text = std::str::from_utf8(&out).expect("XML output is UTF-8");
         if let Err(e) = roxmltree::Document::parse(text) {
@@ -194,75 +188,36 @@ pub fn check_praudit_output(data: &[u8]) {
     }
 }
 
-/// `knox json` on any input: every line is a JSON object.
+/// Runs a knox command line in this process on `data` as stdin, with the embedded macOS event
+/// table and numeric names (the same whatever machine runs it).
+fn tool(args: &[&str], data: &[u8]) -> (i32, Vec<u8>, Vec<u8>) {
+    let mut args = args.to_vec();
+    args.extend(["--flavor", "macos"]);
+    knox::cli::run_on_bytes(&args, data).expect("the command line parses")
+}
+
+/// `knox json` on any input: one JSON object per line, at most one per record.
 pub fn check_json_output(data: &[u8]) {
-    let events = bsm_format::tables::EventTable::embedded(bsm_format::tables::Flavor::MacOs);
-    for r in records(data).flatten() {
-        let mut out = Vec::new();
-        knox::json::write_record(&mut out, &r, "-", events);
-        let v: serde_json::Value = serde_json::from_slice(&out).expect("a JSON line");
+    let (_, out, _) = tool(&["knox", "json", "-j", "1"], data);
+    let units = records(data).count();
+    let lines = json_lines(&out);
+    assert!(lines.len() <= units, "more lines than records");
+    for v in lines {
         assert!(v.is_object());
-        assert_eq!(
-            out.iter().filter(|&&c| c == b'\n').count(),
-            1,
-            "one line per record"
-        );
     }
 }
 
 /// `knox commands` on any input: one line per exec, with no control character in it.
 pub fn check_commands_output(data: &[u8]) {
-    use knox::commands::{exec_of, write_exec, Options, Which};
-    let accounts = knox::accounts::Accounts::numeric();
-    for long in [false, true] {
-        let opts = Options {
-            long,
-            env: true,
-            which: Which::All,
-            json: false,
-            utc: true,
-        };
-        for r in records(data).flatten() {
-            if let Some(e) = exec_of(&r, "-") {
-                let mut out = Vec::new();
-                write_exec(&mut out, &e, &opts, &accounts);
-                assert_eq!(out.last(), Some(&b'\n'));
-                assert!(
-                    out[..out.len() - 1].iter().all(|&c| c >= 0x20 && c != 0x7f),
-                    "a control character in a commands line: {:?}",
-                    String::from_utf8_lossy(&out)
-                );
-            }
+    for extra in [&[][..], &["--long"][..], &["--json"][..]] {
+        let mut args = vec!["knox", "commands", "--all", "--env", "--utc", "-j", "1"];
+        args.extend_from_slice(extra);
+        let (_, out, _) = tool(&args, data);
+        if extra == ["--json"] {
+            json_lines(&out);
+        } else {
+            assert_no_controls("commands", &out);
         }
-    }
-}
-
-/// Runs the activity model over a trail (resyncing past damage) into `sink`; returns how many
-/// failed records it counted.
-fn activity(data: &[u8], pid: Option<u32>, sink: &mut dyn knox::activity::Sink) -> u64 {
-    let events = bsm_format::tables::EventTable::embedded(bsm_format::tables::Flavor::MacOs);
-    let mut model = knox::activity::Model::new(pid, false);
-    for r in records(data).flatten() {
-        if r.kind() != bsm_format::RecordKind::File {
-            model.add(&r, events);
-            model.drain(sink).unwrap();
-        }
-    }
-    model.finish(sink).unwrap();
-    model.failed_records
-}
-
-/// Counts the processes the model hands over.
-#[derive(Default)]
-struct Count(u64);
-impl knox::activity::Sink for Count {
-    fn done(
-        &mut self,
-        a: knox::activity::Activity,
-        _: &knox::activity::Running<'_>,
-    ) -> std::io::Result<()> {
-        self.0 += a.in_scope as u64;
-        Ok(())
     }
 }
 
@@ -282,76 +237,125 @@ fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Failed records with a subject: what `knox errors` counts, read here without the tools.
+fn failed_records(data: &[u8]) -> u64 {
+    let acts = knox_model::Acts::new(bsm_format::tables::EventTable::embedded(
+        bsm_format::tables::Flavor::MacOs,
+    ));
+    records(data)
+        .flatten()
+        .filter_map(|r| knox_model::Event::parse(&r, &acts).ok().flatten())
+        .filter(|e| e.subject.is_some() && e.failed())
+        .count() as u64
+}
+
 /// `knox ps`, `tree`, `files`, `errors` and `net` on any input: their text has no control
 /// character; `errors --json` counts add up to the failed records; the tree, whole or
 /// streaming, prints every process once, after its parent and one level deeper.
 pub fn check_activity_output(data: &[u8]) {
-    use knox::activity::{print, tree::Tree};
-    let events = bsm_format::tables::EventTable::embedded(bsm_format::tables::Flavor::MacOs);
     for json in [false, true] {
-        let mut out = Vec::new();
-        activity(data, None, &mut print::Ps::new(&mut out, json));
-        let mut files = Vec::new();
-        activity(
-            data,
-            None,
-            &mut print::Files::new(&mut files, json, None, false),
-        );
-        let mut by_path = Vec::new();
-        activity(
-            data,
-            None,
-            &mut print::Files::new(&mut by_path, json, None, true),
-        );
-        let mut net = Vec::new();
-        activity(data, None, &mut print::Net::new(&mut net, json, events));
-        let mut errors = Vec::new();
-        let failed = activity(data, None, &mut print::Errors::new(&mut errors, json));
-        for (what, out) in [
-            ("ps", &out),
-            ("files", &files),
-            ("files --by-path", &by_path),
-            ("net", &net),
-            ("errors", &errors),
+        let mut outs = Vec::new();
+        for tool_args in [
+            &["ps"][..],
+            &["files"],
+            &["files", "--by-path"],
+            &["net"],
+            &["errors"],
+            &["tree"],
         ] {
+            let mut args = vec!["knox"];
+            args.extend_from_slice(tool_args);
+            args.extend(["--utc", "-j", "1"]);
             if json {
-                json_lines(out);
-            } else {
-                assert_no_controls(what, out);
+                args.push("--json");
             }
+            let (_, out, _) = tool(&args, data);
+            if json {
+                json_lines(&out);
+            } else {
+                assert_no_controls(tool_args[0], &out);
+            }
+            outs.push(out);
         }
         if json {
-            let total: u64 = json_lines(&errors)
+            let total: u64 = json_lines(&outs[4])
                 .iter()
                 .map(|v| v["count"].as_u64().unwrap())
                 .sum();
-            assert_eq!(total, failed, "errors --json counts");
+            assert_eq!(total, failed_records(data), "errors --json counts");
+            // The tree, whole or as followed input prints it, shows every process of ps once,
+            // after its parent and one level deeper.
+            let processes = json_lines(&outs[0]).len();
+            check_tree(&outs[5], processes);
+            check_tree(&tree_streaming(data), processes);
         }
     }
-    let mut count = Count::default();
-    activity(data, None, &mut count);
-    for streaming in [false, true] {
-        let mut text = Vec::new();
-        activity(data, None, &mut Tree::new(&mut text, false, streaming));
-        assert_no_controls("tree", &text);
-        let mut out = Vec::new();
-        let mut tree = Tree::new(&mut out, true, streaming);
-        activity(data, None, &mut tree);
-        assert_eq!(tree.held(), 0, "the tree forgot nothing it printed");
-        drop(tree);
-        let mut depth_of = std::collections::HashMap::new();
-        let mut own = std::collections::HashSet::new();
-        for v in json_lines(&out) {
-            let (id, depth) = (v["id"].as_u64().unwrap(), v["depth"].as_u64().unwrap());
-            match v["parent"].as_u64() {
-                Some(p) => assert_eq!(depth_of.get(&p), Some(&(depth - 1)), "{v}"),
-                None => assert_eq!(depth, 0, "{v}"),
+}
+
+fn check_tree(out: &[u8], processes: usize) {
+    {
+        {
+            let mut depth_of = std::collections::HashMap::new();
+            let mut own = std::collections::HashSet::new();
+            for v in json_lines(out) {
+                let id = v["id"].as_str().unwrap().to_string();
+                let depth = v["depth"].as_u64().unwrap();
+                match v["parent_id"]
+                    .as_str()
+                    .filter(|p| depth_of.contains_key(*p))
+                {
+                    Some(p) => assert_eq!(depth_of[p] + 1, depth, "{v}"),
+                    None => assert_eq!(depth, 0, "{v}"),
+                }
+                depth_of.insert(id.clone(), depth);
+                if !v["context"].as_bool().unwrap() {
+                    assert!(own.insert(id), "a process printed twice: {v}");
+                }
             }
-            depth_of.insert(id, depth);
-            if !v["context"].as_bool().unwrap() {
-                assert!(own.insert(id), "process {id} printed twice: {v}");
-            }
+            assert_eq!(own.len(), processes, "every process in the tree");
         }
-        assert_eq!(own.len() as u64, count.0, "every process in the tree");
     }
+}
+
+/// `knox tree --json` as it prints followed input: closed branches under running ancestors.
+fn tree_streaming(data: &[u8]) -> Vec<u8> {
+    tree_json(data, true)
+}
+
+/// `knox tree --json` on a trail: whole, or (`streaming`) as followed input prints it.
+pub fn tree_json(data: &[u8], streaming: bool) -> Vec<u8> {
+    use knox::activity::{print::Out, tree::Tree, Activities};
+    use knox::settings::{Given, Inputs, Settings};
+    let events = knox::names::EventOptions {
+        flavor: Some(bsm_format::tables::Flavor::MacOs),
+        ..Default::default()
+    };
+    let given = Given {
+        utc: true,
+        json_zone: false,
+        threads: Some(1),
+        host: None,
+        passwd: None,
+        group: None,
+        events: &events,
+        select: Default::default(),
+        stdin: Some(data.into()),
+    };
+    let s = Settings::resolve("knox tree", Inputs::files(&[]), given).unwrap();
+    let mut out = Vec::new();
+    let mut tree = Tree::new(Out::new(&mut out, true, &s), streaming);
+    let mut msgs = Vec::new();
+    let mut sink = Activities::new(&mut tree, None, true, &s.events, s.what, &mut msgs);
+    knox::pipeline::run(
+        &s.sources,
+        &s.loop_options(),
+        &|| knox::events::Facts::new(&s.acts, &s.filter),
+        &mut sink,
+        &mut Vec::new(),
+    )
+    .unwrap();
+    drop(sink);
+    assert_eq!(tree.held(), 0, "the tree forgot nothing it printed");
+    drop(tree);
+    out
 }

@@ -4,40 +4,31 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use knox::accounts::Accounts;
-use knox::input::Source;
-use knox::praudit::{fmt, Options, Printer};
-use knox::report::Problems;
+use knox::praudit::fmt;
 
 /// The praudit flags behind an oracle output suffix (`modes.tsv`).
-pub fn options_for(suffix: &str) -> Option<(Options, bool)> {
-    let mut o = Options {
-        utc: true,
-        ..Options::default()
-    };
-    let mut numeric = false;
-    match suffix {
-        "" => {}
-        "-l" => o.oneline = true,
-        "-n" => numeric = true,
-        "-r" => o.raw = true,
-        "-s" => o.short = true,
-        "-x" => o.xml = true,
-        "-lx" => (o.oneline, o.xml) = (true, true),
-        "-ln" => (o.oneline, numeric) = (true, true),
-        "-lr" => (o.oneline, o.raw) = (true, true),
-        "-ls" => (o.oneline, o.short) = (true, true),
-        "-xn" => (o.xml, numeric) = (true, true),
-        "-xr" => (o.xml, o.raw) = (true, true),
-        "-xs" => (o.xml, o.short) = (true, true),
-        "-lxn" => (o.oneline, o.xml, numeric) = (true, true, true),
-        "-d_pipe" => o.delim = b"|".to_vec(),
-        "-l-d_pipe" => (o.oneline, o.delim) = (true, b"|".to_vec()),
-        "-l-d_colons" => (o.oneline, o.delim) = (true, b"::".to_vec()),
-        "-p" => o.sync = true,
+pub fn options_for(suffix: &str) -> Option<Vec<&'static str>> {
+    Some(match suffix {
+        "" => vec![],
+        "-l" => vec!["-l"],
+        "-n" => vec!["-n"],
+        "-r" => vec!["-r"],
+        "-s" => vec!["-s"],
+        "-x" => vec!["-x"],
+        "-lx" => vec!["-l", "-x"],
+        "-ln" => vec!["-l", "-n"],
+        "-lr" => vec!["-l", "-r"],
+        "-ls" => vec!["-l", "-s"],
+        "-xn" => vec!["-x", "-n"],
+        "-xr" => vec!["-x", "-r"],
+        "-xs" => vec!["-x", "-s"],
+        "-lxn" => vec!["-l", "-x", "-n"],
+        "-d_pipe" => vec!["-d", "|"],
+        "-l-d_pipe" => vec!["-l", "-d", "|"],
+        "-l-d_colons" => vec!["-l", "-d", "::"],
+        "-p" => vec!["-p"],
         _ => return None,
-    }
-    Some((o, numeric || suffix.contains('r')))
+    })
 }
 
 /// Every suffix of `modes.tsv` that is a praudit run.
@@ -62,28 +53,24 @@ pub const SUFFIXES: [&str; 18] = [
     "-p",
 ];
 
-/// Runs knox praudit over files with the oracle host's names and events; returns (stdout, stderr, exit code).
-pub fn run(
-    oracle: &Path,
-    files: &[PathBuf],
-    opts: Options,
-    numeric: bool,
-) -> (Vec<u8>, Vec<u8>, i32) {
+/// Runs knox praudit (in this process, through its command line) over files with the oracle
+/// host's names and events, in UTC; returns (stdout, stderr, exit code).
+pub fn run(oracle: &Path, files: &[PathBuf], flags: &[&str]) -> (Vec<u8>, Vec<u8>, i32) {
     let env = oracle.join("env");
-    let events = bsm_format::tables::EventTable::parse(
-        &std::fs::read_to_string(env.join("audit_event")).unwrap(),
+    let (events, passwd, group) = (
+        env.join("audit_event"),
+        env.join("passwd"),
+        env.join("group"),
     );
-    let accounts = if numeric {
-        Accounts::numeric()
-    } else {
-        Accounts::new(Some(&env.join("passwd")), Some(&env.join("group"))).unwrap()
-    };
-    let mut printer = Printer::new(opts, &events, accounts);
-    let sources: Vec<Source> = files.iter().cloned().map(Source::File).collect();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut problems = Problems::default();
-    knox::praudit::run(&sources, &mut printer, &mut out, &mut err, &mut problems).unwrap();
-    (out, err, problems.exit_code())
+    let mut args: Vec<&str> = vec!["knox", "praudit", "--utc", "-j", "1"];
+    args.extend(["--events", events.to_str().unwrap()]);
+    args.extend(["--passwd", passwd.to_str().unwrap()]);
+    args.extend(["--group", group.to_str().unwrap()]);
+    args.extend_from_slice(flags);
+    args.push("--");
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    let (code, out, err) = knox::cli::run_on_bytes(&args, b"").expect("knox praudit runs");
+    (out, err, code)
 }
 
 /// Difference 1: error texts. praudit printed the host's (glibc) `strerror`; knox prints BSD's

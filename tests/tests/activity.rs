@@ -154,7 +154,7 @@ fn processes_files_errors_and_network_match_the_generators_truth() {
     for v in lines(&out) {
         *got.entry((
             v["pid"].as_u64().unwrap(),
-            v["address"].as_str().unwrap().to_string(),
+            v["address"].as_str().unwrap_or("").to_string(),
         ))
         .or_default() += v["count"].as_u64().unwrap();
     }
@@ -313,47 +313,36 @@ fn file_and_net_records(text: &str, audit_event: &std::path::Path) -> (u64, u64)
     (files, net)
 }
 
-/// Hands a generated trail to the model record by record; returns the most processes it held
-/// running at once and the ids (`seq`) of the processes the sink saw start and end.
-fn drive(trail: &[u8], sink: &mut dyn knox::activity::Sink) -> usize {
-    let table = bsm_format::tables::EventTable::embedded(bsm_format::tables::Flavor::MacOs);
-    let mut model = knox::activity::Model::new(None, false);
-    let mut most = 0;
+/// Hands a trail to the process model record by record; returns the most processes it held
+/// running at once, and the `seq` of each process as it started and as it ended (with
+/// whether it exited).
+fn drive(trail: &[u8], model: &mut knox_model::Model) -> (usize, Vec<u64>, Vec<(u64, bool)>) {
+    let acts = knox_model::Acts::new(bsm_format::tables::EventTable::embedded(
+        bsm_format::tables::Flavor::MacOs,
+    ));
+    let host = model.host(None);
+    let (mut most, mut started, mut ended) = (0, Vec::new(), Vec::new());
+    let mut take = |model: &mut knox_model::Model| {
+        for c in model.changes() {
+            match c {
+                knox_model::Change::Started(k) => started.push(k.seq),
+                knox_model::Change::Ended(p, _) => ended.push((p.seq, p.end.is_some())),
+            }
+        }
+    };
     for rec in bsm_format::records(trail) {
         let rec = rec.unwrap();
-        if rec.kind() == bsm_format::RecordKind::File {
+        let Some(ev) = knox_model::Event::parse(&rec, &acts).unwrap() else {
             continue;
-        }
-        if let Some(e) = model.add(&rec, table) {
-            panic!("{e} in {:?}", rec.bytes());
-        }
-        model.drain(sink).unwrap();
+        };
+        assert!(ev.error.is_none(), "{:?} in {:?}", ev.error, rec.bytes());
+        model.apply(host, &ev);
+        take(model);
         most = most.max(model.running());
     }
-    model.finish(sink).unwrap();
-    most
-}
-
-#[derive(Default)]
-struct Seen {
-    started: Vec<u64>,
-    done: Vec<u64>,
-    exited: usize,
-}
-
-impl knox::activity::Sink for Seen {
-    fn started(&mut self, seq: u64, _pid: u32, _parent: Option<u64>, _in_scope: bool) {
-        self.started.push(seq);
-    }
-    fn done(
-        &mut self,
-        a: knox::activity::Activity,
-        _: &knox::activity::Running<'_>,
-    ) -> std::io::Result<()> {
-        self.done.push(a.seq);
-        self.exited += a.process.end.is_some() as usize;
-        Ok(())
-    }
+    model.finish();
+    take(model);
+    (most, started, ended)
 }
 
 #[test]
@@ -363,19 +352,14 @@ fn the_model_forgets_processes_when_they_exit() {
     let mut g = Generator::new(5).headers(HeaderMix::Mixed).record_truth();
     let trail = g.trail(60_000);
     let exits = g.truth().iter().filter(|e| e.event == ev::EXIT).count();
-    let mut seen = Seen::default();
-    let most = drive(&trail, &mut seen);
-    assert!(
-        seen.started.len() > 6000,
-        "{} processes",
-        seen.started.len()
-    );
+    let (most, started, ended) = drive(&trail, &mut knox_model::Model::new());
+    assert!(started.len() > 6000, "{} processes", started.len());
     assert!(most <= 1100, "{most} processes held at once");
     // Every process is handed over once, whether it exited or was running at the end.
-    let mut done = seen.done.clone();
+    let mut done: Vec<u64> = ended.iter().map(|e| e.0).collect();
     done.sort_unstable();
-    assert_eq!(done, seen.started);
-    assert_eq!(seen.exited, exits);
+    assert_eq!(done, started);
+    assert_eq!(ended.iter().filter(|e| e.1).count(), exits);
 }
 
 #[test]
@@ -383,30 +367,27 @@ fn the_streaming_tree_prints_every_process_once_under_its_ancestors() {
     let mut g = Generator::new(8).headers(HeaderMix::Mixed);
     let trail = g.trail(20_000);
     // The same tree, printed whole (file input) and as branches close (followed input).
-    let mut parents: Vec<BTreeMap<u64, Option<u64>>> = Vec::new();
+    let mut parents: Vec<BTreeMap<String, Option<String>>> = Vec::new();
     for streaming in [false, true] {
-        let mut out = Vec::new();
-        let mut tree = knox::activity::tree::Tree::new(&mut out, true, streaming);
-        drive(&trail, &mut tree);
-        assert_eq!(tree.held(), 0);
-        drop(tree);
-        let mut depth_of: BTreeMap<u64, u64> = BTreeMap::new();
-        let mut own: BTreeMap<u64, Option<u64>> = BTreeMap::new();
+        let out = knox_tests::fuzz::tree_json(&trail, streaming);
+        let mut depth_of: BTreeMap<String, u64> = BTreeMap::new();
+        let mut own: BTreeMap<String, Option<String>> = BTreeMap::new();
         let mut contexts = 0;
         for v in lines(&out) {
-            let id = v["id"].as_u64().unwrap();
+            let id = v["id"].as_str().unwrap().to_string();
             let depth = v["depth"].as_u64().unwrap();
+            let parent = v["parent_id"].as_str().map(str::to_string);
             // A line comes after its parent's, one level deeper.
-            match v["parent"].as_u64() {
-                Some(p) => assert_eq!(depth_of.get(&p), Some(&(depth - 1)), "{v}"),
+            match parent.as_ref().filter(|p| depth_of.contains_key(*p)) {
+                Some(p) => assert_eq!(depth_of[p], depth - 1, "{v}"),
                 None => assert_eq!(depth, 0, "{v}"),
             }
-            depth_of.insert(id, depth);
+            depth_of.insert(id.clone(), depth);
             if v["context"].as_bool().unwrap() {
                 contexts += 1;
             } else {
                 assert!(!v["running"].as_bool().unwrap(), "{v}");
-                let first = own.insert(id, v["parent"].as_u64());
+                let first = own.insert(id.clone(), parent);
                 assert!(first.is_none(), "{id} printed twice");
             }
         }
@@ -488,20 +469,15 @@ fn a_forged_trail_with_too_many_running_processes_stays_bounded() {
         b.push(&bsm_format::Token::Path(bsm_format::Text(&path)));
         trail.extend(knox_tests::finish_record(b, 100_000 + pid, 0));
     }
-    let table = bsm_format::tables::EventTable::embedded(bsm_format::tables::Flavor::MacOs);
-    let mut model = knox::activity::Model::new(None, false).max_running(1000);
-    let mut seen = Seen::default();
-    for rec in bsm_format::records(&trail) {
-        assert!(model.add(&rec.unwrap(), table).is_none());
-        model.drain(&mut seen).unwrap();
-        assert!(model.running() <= 1000);
-    }
-    assert_eq!(model.evicted, 4000);
+    let mut model = knox_model::Model::new().with_max_running(1000);
+    let (most, started, ended) = drive(&trail, &mut model);
+    assert!(most <= 1000);
+    assert_eq!(model.evicted(), 4000);
     // The oldest went first, and nothing was lost: every process handed over once.
-    assert_eq!(seen.done[..4000], seen.started[..4000]);
-    model.finish(&mut seen).unwrap();
-    let mut done = seen.done.clone();
+    let done: Vec<u64> = ended.iter().map(|e| e.0).collect();
+    assert_eq!(done[..4000], started[..4000]);
+    let mut done = done;
     done.sort_unstable();
-    assert_eq!(done, seen.started);
+    assert_eq!(done, started);
     assert_eq!(done.len(), 5000);
 }

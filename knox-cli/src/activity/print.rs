@@ -1,40 +1,17 @@
-//! The sinks of `knox ps`, `files`, `errors` and `net`: each prints a process's part of the
-//! report when the process is done, keeping only what a report needs across processes
-//! (`files --by-path`, the error totals). The tree has its own module.
+//! The reports `knox ps`, `files`, `errors` and `net`: each prints a process's part when the
+//! process is over, keeping across processes only what the report needs (`files --by-path`,
+//! the error totals). The tree has its own module.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use bsm_format::tables::EventTable;
 use bsm_format::BsmErrno;
+use knox_model::{End, Model, Process};
 
-use super::{op_names, rfc3339, strings, Activity, FileUse, Process, Running, Sink};
-
-/// The command line of a process's last exec, shell-quoted (its path as the first word).
-pub fn command_text(p: &Process) -> String {
-    let mut out = Vec::new();
-    let last: Option<Vec<&[u8]>> = p.argv.last().map(|raw| strings(raw).collect());
-    match (last.as_ref(), &p.path) {
-        (Some(a), Some(path)) if !a.is_empty() => {
-            crate::quote::shell_quote(&mut out, path);
-            for x in a.iter().skip(1) {
-                out.push(b' ');
-                crate::quote::shell_quote(&mut out, x);
-            }
-        }
-        (Some(a), _) if !a.is_empty() => {
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(b' ');
-                }
-                crate::quote::shell_quote(&mut out, x);
-            }
-        }
-        (_, Some(path)) => crate::quote::shell_quote(&mut out, path),
-        _ => out.extend_from_slice(b"-"),
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+use super::{command_text, op_names, shown, Activity, FileUse, Needs, Report};
+use crate::jsonw::Obj;
+use crate::settings::Settings;
+use crate::time::Clock;
 
 /// Text with terminal controls made visible.
 fn safe(b: &[u8]) -> String {
@@ -47,124 +24,274 @@ fn opt<T: ToString>(x: Option<T>) -> String {
     x.map_or("-".into(), |x| x.to_string())
 }
 
-/// `knox ps`: one line (or JSON object) per process, as it exits.
-pub struct Ps<'a> {
-    out: &'a mut dyn Write,
-    json: bool,
-    /// The text header is written before the first process (none without processes).
+/// What every report writes with: output, form, clocks and names.
+pub struct Out<'a> {
+    pub out: &'a mut dyn Write,
+    pub json: bool,
+    pub settings: &'a Settings,
+    pub text_clock: Clock,
+    pub json_clock: Clock,
+    /// The header line of a text table is still to be written.
     header_due: bool,
 }
 
-impl<'a> Ps<'a> {
-    pub fn new(out: &'a mut dyn Write, json: bool) -> Ps<'a> {
-        Ps {
+impl<'a> Out<'a> {
+    pub fn new(out: &'a mut dyn Write, json: bool, settings: &'a Settings) -> Out<'a> {
+        Out {
             out,
             json,
+            settings,
+            text_clock: settings.text_clock(),
+            json_clock: settings.json_clock(),
             header_due: !json,
         }
     }
-}
 
-impl Sink for Ps<'_> {
-    fn done(&mut self, a: Activity, _: &Running<'_>) -> io::Result<()> {
-        if !a.in_scope {
-            return Ok(());
-        }
-        let p = &a.process;
-        if std::mem::take(&mut self.header_due) {
-            writeln!(
-                self.out,
-                "{:>7} {:>7} {:>6} {:<24} {:>6} {:>6} {:>5} {:>5} COMMAND",
-                "PID", "PPID", "UID", "START", "STATUS", "FILES", "NET", "FAIL"
-            )?;
-        }
+    /// A time for this output's form.
+    pub fn time(&mut self, t: bsm_format::Time) -> String {
         if self.json {
-            serde_json::to_writer(&mut *self.out, p)?;
-            writeln!(self.out)
+            self.json_clock.format(t)
         } else {
-            writeln!(
-                self.out,
-                "{:>7} {:>7} {:>6} {:<24} {:>6} {:>6} {:>5} {:>5} {}",
-                p.pid,
-                opt(p.ppid),
-                p.euid,
-                rfc3339(p.start),
-                opt(p.status),
-                p.files,
-                p.net,
-                p.failed,
-                command_text(p)
-            )
+            self.text_clock.format(t)
         }
+    }
+
+    /// Writes a text table's header before its first row.
+    fn header(&mut self, line: &str) -> io::Result<()> {
+        if std::mem::take(&mut self.header_due) {
+            writeln!(self.out, "{line}")?;
+        }
+        Ok(())
+    }
+
+    /// Starts a JSON line with the process's id, parent id, host and pid.
+    fn process_json<'b, T>(
+        &self,
+        buf: &'b mut Vec<u8>,
+        p: &Process<T>,
+        host: Option<&str>,
+    ) -> Obj<'b> {
+        let mut o = Obj::new(buf);
+        o.str("id", p.id.as_str());
+        match &p.parent {
+            Some(id) => o.str("parent_id", id.as_str()),
+            None => o.key("parent_id").extend_from_slice(b"null"),
+        }
+        match host {
+            Some(h) => o.str("host", h),
+            None => o.key("host").extend_from_slice(b"null"),
+        }
+        o.u64("pid", p.pid as u64);
+        o
+    }
+
+    fn line(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.out.write_all(buf)?;
+        self.out.write_all(b"\n")
     }
 }
 
-/// One process's use of a path, for `files --by-path`: (pid, command, use).
-type PathUser = (u32, String, FileUse);
+fn opt_u64(o: &mut Obj<'_>, k: &str, v: Option<u64>) {
+    match v {
+        Some(v) => o.u64(k, v),
+        None => o.key(k).extend_from_slice(b"null"),
+    }
+}
 
-/// `knox files`: per process and path as processes exit, or per path (`--by-path`) at the end.
+fn opt_str(o: &mut Obj<'_>, k: &str, v: Option<&str>) {
+    match v {
+        Some(v) => o.str(k, v),
+        None => o.key(k).extend_from_slice(b"null"),
+    }
+}
+
+/// `knox ps`: one line (or JSON object) per process, as it is over.
+pub struct Ps<'a> {
+    o: Out<'a>,
+}
+
+impl<'a> Ps<'a> {
+    pub fn new(o: Out<'a>) -> Ps<'a> {
+        Ps { o }
+    }
+}
+
+impl Report for Ps<'_> {
+    fn needs(&self) -> Needs {
+        Needs::default()
+    }
+
+    fn ended(&mut self, p: Process<Activity>, _: End, model: &Model<Activity>) -> io::Result<()> {
+        if !shown(&p) {
+            return Ok(());
+        }
+        let euid = p.subject.map(|s| s.euid);
+        let user = euid.map(|u| self.o.settings.accounts.user(u));
+        if self.o.json {
+            let start = self.o.time(p.start);
+            let end = p.end.map(|t| self.o.time(t));
+            let mut buf = Vec::new();
+            let mut o = self.o.process_json(&mut buf, &p, model.host_name(p.host));
+            opt_u64(&mut o, "ppid", p.ppid.map(u64::from));
+            opt_u64(&mut o, "euid", euid.map(u64::from));
+            opt_str(
+                &mut o,
+                "user",
+                euid.and_then(|u| self.o.settings.accounts.user_name(u))
+                    .as_deref(),
+            );
+            opt_u64(&mut o, "auid", p.subject.map(|s| s.auid as u64));
+            o.str("start", &start);
+            opt_str(&mut o, "end", end.as_deref());
+            opt_u64(&mut o, "status", p.status().map(u64::from));
+            o.u64("files", p.data.files);
+            o.u64("net", p.data.net);
+            o.u64("failed", p.data.failed);
+            o.str("command", &command_text(&p));
+            o.bool("inherited", p.image_is_inherited());
+            match p.image().and_then(|i| i.path.as_deref()) {
+                Some(path) => o.bytes("path", path),
+                None => o.key("path").extend_from_slice(b"null"),
+            }
+            let a = o.key("argv");
+            a.push(b'[');
+            for (i, e) in p.execs.iter().enumerate() {
+                if i > 0 {
+                    a.push(b',');
+                }
+                a.push(b'[');
+                for (j, s) in e.argv().enumerate() {
+                    if j > 0 {
+                        a.push(b',');
+                    }
+                    crate::jsonw::bytes(a, s);
+                }
+                a.push(b']');
+            }
+            a.push(b']');
+            o.end();
+            return self.o.line(&buf);
+        }
+        self.o.header(&format!(
+            "{:>7} {:>7} {:<10} {:<29} {:>6} {:>6} {:>5} {:>5} COMMAND",
+            "PID", "PPID", "USER", "START", "STATUS", "FILES", "NET", "FAIL"
+        ))?;
+        let start = self.o.time(p.start);
+        writeln!(
+            self.o.out,
+            "{:>7} {:>7} {:<10} {:<29} {:>6} {:>6} {:>5} {:>5} {}",
+            p.pid,
+            opt(p.ppid),
+            safe(user.as_deref().unwrap_or("-").as_bytes()),
+            start,
+            opt(p.status()),
+            p.data.files,
+            p.data.net,
+            p.data.failed,
+            command_text(&p)
+        )
+    }
+}
+
+/// One process's use of a path, for `files --by-path`: (pid, process id, command, use).
+type PathUser = (u32, String, String, FileUse);
+
+/// `knox files`: per process and path as processes end, or per path (`--by-path`) at the end.
 pub struct Files<'a> {
-    out: &'a mut dyn Write,
-    json: bool,
+    o: Out<'a>,
     glob: Option<regex::bytes::Regex>,
     /// `--by-path`: path → its users, printed at the end.
     by_path: Option<BTreeMap<Box<[u8]>, Vec<PathUser>>>,
 }
 
 impl<'a> Files<'a> {
-    pub fn new(
-        out: &'a mut dyn Write,
-        json: bool,
-        glob: Option<regex::bytes::Regex>,
-        by_path: bool,
-    ) -> Files<'a> {
+    pub fn new(o: Out<'a>, glob: Option<regex::bytes::Regex>, by_path: bool) -> Files<'a> {
         Files {
-            out,
-            json,
+            o,
             glob,
             by_path: by_path.then(BTreeMap::new),
         }
     }
+
+    fn use_json(&mut self, o: &mut Obj<'_>, u: &FileUse) {
+        let first = self.o.time(u.first);
+        let last = self.o.time(u.last);
+        let mut x = Obj::new(o.key("use"));
+        let ops = x.key("ops");
+        ops.push(b'[');
+        for (i, n) in op_names(u.ops).iter().enumerate() {
+            if i > 0 {
+                ops.push(b',');
+            }
+            crate::jsonw::string(ops, n);
+        }
+        ops.push(b']');
+        x.u64("count", u.count);
+        x.u64("succeeded", u.succeeded);
+        x.u64("failed", u.failed);
+        x.str("first", &first);
+        x.str("last", &last);
+        x.end();
+    }
 }
 
-impl Sink for Files<'_> {
-    fn done(&mut self, a: Activity, _: &Running<'_>) -> io::Result<()> {
-        if !a.in_scope || a.files.is_empty() {
+impl Report for Files<'_> {
+    fn needs(&self) -> Needs {
+        Needs {
+            files: true,
+            ..Needs::default()
+        }
+    }
+
+    fn ended(
+        &mut self,
+        mut p: Process<Activity>,
+        _: End,
+        model: &Model<Activity>,
+    ) -> io::Result<()> {
+        if !shown(&p) || p.data.file_uses.is_empty() {
             return Ok(());
         }
         let glob = &self.glob;
-        let mut rows: Vec<(Box<[u8]>, FileUse)> = a
-            .files
+        let mut rows: Vec<(Box<[u8]>, FileUse)> = std::mem::take(&mut p.data.file_uses)
             .into_iter()
             .filter(|(path, _)| glob.as_ref().is_none_or(|g| g.is_match(path)))
             .collect();
         rows.sort_unstable_by(|x, y| x.0.cmp(&y.0));
-        let p = &a.process;
         if let Some(by) = &mut self.by_path {
-            let command = command_text(p);
+            let command = command_text(&p);
             for (path, u) in rows {
                 by.entry(path)
                     .or_default()
-                    .push((p.pid, command.clone(), u));
+                    .push((p.pid, p.id.to_string(), command.clone(), u));
             }
             return Ok(());
         }
         for (path, u) in rows {
-            if self.json {
-                let v = serde_json::json!({"pid": p.pid, "path": String::from_utf8_lossy(&path), "use": u});
-                writeln!(self.out, "{v}")?;
+            if self.o.json {
+                let mut buf = Vec::new();
+                let mut o = self.o.process_json(&mut buf, &p, model.host_name(p.host));
+                o.bytes("path", &path);
+                self.use_json(&mut o, &u);
+                o.end();
+                self.o.line(&buf)?;
             } else {
+                self.o.header(&format!(
+                    "{:>7} {:<20} {:>6} {:>6} {:>6}  {:<29} {:<29} PATH",
+                    "PID", "OPS", "COUNT", "OK", "FAILED", "FIRST", "LAST"
+                ))?;
+                let (first, last) = (self.o.time(u.first), self.o.time(u.last));
                 writeln!(
-                    self.out,
-                    "{:>7} {:<20} x{:<4} ok {:<4} failed {:<4} {}  {} .. {}",
+                    self.o.out,
+                    "{:>7} {:<20} {:>6} {:>6} {:>6}  {:<29} {:<29} {}",
                     p.pid,
                     op_names(u.ops).join(","),
                     u.count,
                     u.succeeded,
                     u.failed,
+                    first,
+                    last,
                     safe(&path),
-                    rfc3339(u.first),
-                    rfc3339(u.last)
                 )?;
             }
         }
@@ -176,21 +303,33 @@ impl Sink for Files<'_> {
             return Ok(());
         };
         for (path, users) in by {
-            if self.json {
-                let who: Vec<serde_json::Value> = users
-                    .iter()
-                    .map(|(pid, command, u)| serde_json::json!({"pid": pid, "command": command, "use": u}))
-                    .collect();
-                let v =
-                    serde_json::json!({"path": String::from_utf8_lossy(&path), "processes": who});
-                writeln!(self.out, "{v}")?;
+            if self.o.json {
+                let mut buf = Vec::new();
+                let mut o = Obj::new(&mut buf);
+                o.bytes("path", &path);
+                let list = o.key("processes");
+                list.push(b'[');
+                for (i, (pid, id, command, u)) in users.iter().enumerate() {
+                    if i > 0 {
+                        list.push(b',');
+                    }
+                    let mut x = Obj::new(list);
+                    x.str("id", id);
+                    x.u64("pid", *pid as u64);
+                    x.str("command", command);
+                    self.use_json(&mut x, u);
+                    x.end();
+                }
+                list.push(b']');
+                o.end();
+                self.o.line(&buf)?;
                 continue;
             }
-            writeln!(self.out, "{}", safe(&path))?;
-            for (pid, command, u) in users {
+            writeln!(self.o.out, "{}", safe(&path))?;
+            for (pid, _, command, u) in users {
                 writeln!(
-                    self.out,
-                    "  {:>7} {:<20} x{:<4} ok {:<4} failed {:<4} {}",
+                    self.o.out,
+                    "  {:>7} {:<20} {:>6} {:>6} {:>6}  {}",
                     pid,
                     op_names(u.ops).join(","),
                     u.count,
@@ -204,55 +343,94 @@ impl Sink for Files<'_> {
     }
 }
 
-/// How often an errno and event failed: (count, errno name, event name).
-type Total = (u64, Option<&'static str>, Option<String>);
+/// How often an errno and event failed.
+type Total = u64;
 
-/// `knox errors`: each process's failed calls by errno and event, as it exits (most frequent
+/// `knox errors`: each process's failed calls by errno and event, as it is over (most frequent
 /// first); in text, totals by errno and event at the end.
 pub struct Errors<'a> {
-    out: &'a mut dyn Write,
-    json: bool,
+    o: Out<'a>,
     /// (errno, event) → their total.
     totals: BTreeMap<(u8, u16), Total>,
 }
 
 impl<'a> Errors<'a> {
-    pub fn new(out: &'a mut dyn Write, json: bool) -> Errors<'a> {
+    pub fn new(o: Out<'a>) -> Errors<'a> {
         Errors {
-            out,
-            json,
+            o,
             totals: BTreeMap::new(),
         }
     }
+
+    fn event_name(&self, n: u16) -> Option<&str> {
+        self.o.settings.events.get(n).map(|e| e.name.as_str())
+    }
 }
 
-impl Sink for Errors<'_> {
-    fn done(&mut self, a: Activity, _: &Running<'_>) -> io::Result<()> {
-        if !a.in_scope || a.errors.is_empty() {
+impl Report for Errors<'_> {
+    fn needs(&self) -> Needs {
+        Needs {
+            errors: true,
+            ..Needs::default()
+        }
+    }
+
+    fn ended(
+        &mut self,
+        mut p: Process<Activity>,
+        _: End,
+        model: &Model<Activity>,
+    ) -> io::Result<()> {
+        if !shown(&p) || p.data.errors.is_empty() {
             return Ok(());
         }
-        let mut groups: Vec<_> = a.errors.into_values().collect();
-        groups.sort_by(|a, b| b.count.cmp(&a.count).then(a.first.cmp(&b.first)));
+        let mut groups: Vec<_> = std::mem::take(&mut p.data.errors).into_values().collect();
+        groups.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then(a.first.cmp(&b.first))
+                .then((a.errno, a.event).cmp(&(b.errno, b.event)))
+        });
         for g in groups {
-            if self.json {
-                serde_json::to_writer(&mut *self.out, &g)?;
-                writeln!(self.out)?;
+            let errno = BsmErrno(g.errno).name();
+            let event = self.event_name(g.event).map(str::to_string);
+            if self.o.json {
+                let first = self.o.time(g.first);
+                let mut buf = Vec::new();
+                let mut o = self.o.process_json(&mut buf, &p, model.host_name(p.host));
+                o.u64("errno", g.errno as u64);
+                opt_str(&mut o, "errno_name", errno);
+                o.u64("event", g.event as u64);
+                opt_str(&mut o, "event_name", event.as_deref());
+                o.u64("count", g.count);
+                o.str("first", &first);
+                let list = o.key("examples");
+                list.push(b'[');
+                for (i, x) in g.examples.iter().enumerate() {
+                    if i > 0 {
+                        list.push(b',');
+                    }
+                    crate::jsonw::string(list, x);
+                }
+                list.push(b']');
+                o.end();
+                self.o.line(&buf)?;
                 continue;
             }
+            self.o.header(&format!(
+                "{:>6} {:<14} {:<22} {:>7} EXAMPLES",
+                "COUNT", "ERRNO", "EVENT", "PID"
+            ))?;
             writeln!(
-                self.out,
-                "{:>6} {:<14} {:<22} pid {:<7} {}",
+                self.o.out,
+                "{:>6} {:<14} {:<22} {:>7} {}",
                 g.count,
-                g.errno_name.unwrap_or("?"),
-                g.event_name.as_deref().unwrap_or("?"),
-                g.pid,
+                errno.unwrap_or("?"),
+                event.as_deref().unwrap_or("?"),
+                p.pid,
                 safe(g.examples.join(", ").as_bytes())
             )?;
-            let t =
-                self.totals
-                    .entry((g.errno, g.event))
-                    .or_insert((0, g.errno_name, g.event_name));
-            t.0 += g.count;
+            *self.totals.entry((g.errno, g.event)).or_default() += g.count;
         }
         Ok(())
     }
@@ -262,73 +440,103 @@ impl Sink for Errors<'_> {
             return Ok(());
         }
         let mut totals: Vec<_> = std::mem::take(&mut self.totals).into_iter().collect();
-        totals.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
-        writeln!(self.out, "\ntotal by errno and event:")?;
-        for (_, (count, errno, event)) in totals {
+        totals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        writeln!(self.o.out, "\ntotal by errno and event:")?;
+        let events = &self.o.settings.events;
+        for ((errno, event), count) in totals {
             writeln!(
-                self.out,
+                self.o.out,
                 "{:>6} {:<14} {}",
                 count,
-                errno.unwrap_or("?"),
-                event.as_deref().unwrap_or("?")
+                BsmErrno(errno).name().unwrap_or("?"),
+                events.get(event).map_or("?", |e| e.name.as_str())
             )?;
         }
         Ok(())
     }
 }
 
-/// `knox net`: each process's network calls per address and outcome, as it exits.
+/// `knox net`: each process's network calls per address and outcome, as it is over.
 pub struct Net<'a> {
-    out: &'a mut dyn Write,
-    json: bool,
-    events: &'a EventTable,
+    o: Out<'a>,
 }
 
 impl<'a> Net<'a> {
-    pub fn new(out: &'a mut dyn Write, json: bool, events: &'a EventTable) -> Net<'a> {
-        Net { out, json, events }
+    pub fn new(o: Out<'a>) -> Net<'a> {
+        Net { o }
     }
 }
 
-impl Sink for Net<'_> {
-    fn done(&mut self, a: Activity, _: &Running<'_>) -> io::Result<()> {
-        if !a.in_scope || a.net.is_empty() {
+impl Report for Net<'_> {
+    fn needs(&self) -> Needs {
+        Needs {
+            net: true,
+            ..Needs::default()
+        }
+    }
+
+    fn ended(
+        &mut self,
+        mut p: Process<Activity>,
+        _: End,
+        model: &Model<Activity>,
+    ) -> io::Result<()> {
+        if !shown(&p) || p.data.net_uses.is_empty() {
             return Ok(());
         }
-        let mut rows: Vec<_> = a.net.into_values().collect();
+        let mut rows: Vec<_> = std::mem::take(&mut p.data.net_uses).into_values().collect();
         rows.sort_unstable_by(|x, y| {
             (x.event, &x.address, !x.success, x.errno)
                 .cmp(&(y.event, &y.address, !y.success, y.errno))
         });
-        let p = &a.process;
         for n in rows {
-            let op = self.events.get(n.event).map_or_else(
+            let op = self.o.settings.events.get(n.event).map_or_else(
                 || n.event.to_string(),
                 |e| e.name.trim_start_matches("AUE_").to_ascii_lowercase(),
             );
             let errno = (!n.success).then(|| BsmErrno(n.errno).name()).flatten();
             let address = n.address.to_string();
-            if self.json {
-                let v = serde_json::json!({
-                    "pid": p.pid, "op": op, "address": address, "success": n.success,
-                    "errno": errno, "count": n.count, "first": rfc3339(n.first),
-                });
-                writeln!(self.out, "{v}")?;
+            let (first, last) = (self.o.time(n.first), self.o.time(n.last));
+            if self.o.json {
+                let mut buf = Vec::new();
+                let mut o = self.o.process_json(&mut buf, &p, model.host_name(p.host));
+                o.str("op", &op);
+                match &n.address {
+                    super::Peer::None => o.key("address").extend_from_slice(b"null"),
+                    _ => o.str("address", &address),
+                }
+                o.bool("success", n.success);
+                opt_str(&mut o, "errno", errno);
+                o.u64("count", n.count);
+                o.str("first", &first);
+                o.str("last", &last);
+                o.end();
+                self.o.line(&buf)?;
             } else {
+                self.o.header(&format!(
+                    "{:>7} {:<12} {:<40} {:<14} {:>5}  {:<29} COMMAND",
+                    "PID", "OP", "ADDRESS", "OUTCOME", "COUNT", "FIRST"
+                ))?;
                 let outcome = if n.success {
                     "ok"
                 } else {
                     errno.unwrap_or("failed")
                 };
+                let address = if address.is_empty() {
+                    "-".to_string()
+                } else {
+                    safe(address.as_bytes())
+                };
                 writeln!(
-                    self.out,
-                    "{:>7} {:<10} {:<40} {:<14} x{} {}",
+                    self.o.out,
+                    "{:>7} {:<12} {:<40} {:<14} {:>5}  {:<29} {}",
                     p.pid,
                     op,
-                    safe(address.as_bytes()),
+                    address,
                     outcome,
                     n.count,
-                    command_text(p)
+                    first,
+                    command_text(&p)
                 )?;
             }
         }

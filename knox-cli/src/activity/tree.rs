@@ -10,17 +10,25 @@
 //! printed at once, under the lines of its running ancestors (marked `[running]`): memory then
 //! holds only running processes and the exited ancestors of running ones, and an ancestor can
 //! appear more than once (as context for each group of children, then with its exit status).
-//! In JSON every line carries `id` (unique per process, unlike pids) and `parent`, so the tree
-//! can be rebuilt exactly either way.
+//! In JSON every line carries `id` (the stable process id) and `parent_id`, so the tree can be
+//! rebuilt exactly either way.
+//!
+//! With a selection, a process is shown when it made a selected record, or when it is the
+//! ancestor of one that did (so that the branch still reads as a tree).
 
 use std::collections::VecDeque;
-use std::io::{self, Write};
+use std::io;
 
-use super::{command_text, Activity, Process, Running, Sink};
+use knox_model::{End, Host, Key, Model, Process};
+
+use super::print::Out;
+use super::{command_text, shown, Activity, Needs, Report};
 
 /// What a tree line shows of a process.
 #[derive(Clone)]
 struct Line {
+    id: String,
+    parent_id: Option<String>,
     pid: u32,
     ppid: Option<u32>,
     command: String,
@@ -28,21 +36,27 @@ struct Line {
 }
 
 impl Line {
-    fn of(p: &Process) -> Line {
+    fn of(p: &Process<Activity>) -> Line {
         Line {
+            id: p.id.to_string(),
+            parent_id: p.parent.as_ref().map(|p| p.to_string()),
             pid: p.pid,
             ppid: p.ppid,
             command: command_text(p),
-            status: p.status,
+            status: p.status(),
         }
     }
 }
 
 /// A process whose branch is still open.
 struct Node {
+    host: Host,
     pid: u32,
     parent: Option<u64>,
     depth: usize,
+    /// The process is shown (in scope, with a selected record), or one of its closed
+    /// descendants is.
+    keep: bool,
     /// Set when the process is done.
     line: Option<Line>,
     /// Closed branches of children, printed with this process.
@@ -116,8 +130,7 @@ impl Nodes {
 }
 
 pub struct Tree<'a> {
-    out: &'a mut dyn Write,
-    json: bool,
+    o: Out<'a>,
     /// The input never ends (`--follow`, `--live`).
     streaming: bool,
     nodes: Nodes,
@@ -127,10 +140,9 @@ pub struct Tree<'a> {
 }
 
 impl<'a> Tree<'a> {
-    pub fn new(out: &'a mut dyn Write, json: bool, streaming: bool) -> Tree<'a> {
+    pub fn new(o: Out<'a>, streaming: bool) -> Tree<'a> {
         Tree {
-            out,
-            json,
+            o,
             streaming,
             nodes: Nodes::default(),
             context: Vec::new(),
@@ -144,21 +156,14 @@ impl<'a> Tree<'a> {
 
     /// Prints one process; `context` when it is shown as the ancestor of a branch printed
     /// early (its own line comes when its branch closes).
-    fn line(
-        &mut self,
-        id: u64,
-        depth: usize,
-        parent: Option<u64>,
-        l: &Line,
-        context: bool,
-        running: bool,
-    ) -> io::Result<()> {
-        if self.json {
+    fn line(&mut self, depth: usize, l: &Line, context: bool, running: bool) -> io::Result<()> {
+        if self.o.json {
             let v = serde_json::json!({
-                "depth": depth, "id": id, "parent": parent, "pid": l.pid, "ppid": l.ppid,
-                "command": l.command, "status": l.status, "running": running, "context": context,
+                "depth": depth, "id": l.id, "parent_id": l.parent_id, "pid": l.pid,
+                "ppid": l.ppid, "command": l.command, "status": l.status, "running": running,
+                "context": context,
             });
-            writeln!(self.out, "{v}")
+            writeln!(self.o.out, "{v}")
         } else {
             let status = match (running, l.status) {
                 (true, _) => "  [running]".to_string(),
@@ -167,7 +172,7 @@ impl<'a> Tree<'a> {
             };
             // Deep fork chains are indented no further than 64 levels.
             let indent = "  ".repeat(depth.min(64));
-            writeln!(self.out, "{indent}{} {}{status}", l.pid, l.command)
+            writeln!(self.o.out, "{indent}{} {}{status}", l.pid, l.command)
         }
     }
 
@@ -179,13 +184,12 @@ impl<'a> Tree<'a> {
             let Some(n) = self.nodes.remove(seq) else {
                 continue;
             };
-            let line = n.line.unwrap_or(Line {
-                pid: n.pid,
-                ppid: None,
-                command: "-".into(),
-                status: None,
-            });
-            self.line(seq, n.depth, n.parent, &line, false, false)?;
+            // A branch with nothing shown is forgotten without a line (its children were not
+            // kept either).
+            if n.keep {
+                let line = n.line.unwrap_or_else(|| unknown(n.pid));
+                self.line(n.depth, &line, false, false)?;
+            }
             let mut children = n.children;
             children.sort_unstable();
             stack.extend(children.iter().rev());
@@ -194,7 +198,7 @@ impl<'a> Tree<'a> {
     }
 
     /// Prints the lines of `parent` and its ancestors that the last output did not show.
-    fn print_context(&mut self, parent: u64, running: &Running<'_>) -> io::Result<()> {
+    fn print_context(&mut self, parent: u64, model: &Model<Activity>) -> io::Result<()> {
         let mut chain = vec![parent];
         while let Some(p) = self
             .nodes
@@ -212,46 +216,56 @@ impl<'a> Tree<'a> {
             .count();
         for &seq in &chain[same..] {
             let n = self.nodes.get(seq).expect("open branches are kept");
-            let (depth, up, pid) = (n.depth, n.parent, n.pid);
-            let (line, is_running) = match (&n.line, running.get(seq, pid)) {
+            let (depth, host, pid) = (n.depth, n.host, n.pid);
+            let (line, is_running) = match (&n.line, model.get(Key { host, pid, seq })) {
                 (Some(l), _) => (l.clone(), false),
                 (None, Some(p)) => (Line::of(p), true),
-                (None, None) => (
-                    Line {
-                        pid,
-                        ppid: None,
-                        command: "-".into(),
-                        status: None,
-                    },
-                    true,
-                ),
+                (None, None) => (unknown(pid), true),
             };
-            self.line(seq, depth, up, &line, true, is_running)?;
+            self.line(depth, &line, true, is_running)?;
         }
         self.context = chain;
         Ok(())
     }
 }
 
-impl Sink for Tree<'_> {
-    fn started(&mut self, seq: u64, pid: u32, parent: Option<u64>, in_scope: bool) {
-        if !in_scope {
+/// The line of a process the tree knows only by its pid.
+fn unknown(pid: u32) -> Line {
+    Line {
+        id: String::new(),
+        parent_id: None,
+        pid,
+        ppid: None,
+        command: "-".into(),
+        status: None,
+    }
+}
+
+impl Report for Tree<'_> {
+    fn needs(&self) -> Needs {
+        Needs::default()
+    }
+
+    fn started(&mut self, p: &Process<Activity>) {
+        if !p.data.in_scope {
             return;
         }
-        let parent = parent.filter(|&p| self.nodes.get(p).is_some());
-        let depth = match parent.and_then(|p| self.nodes.get_mut(p)) {
-            Some(p) => {
-                p.open += 1;
-                p.depth + 1
+        let parent = p.parent_seq.filter(|&s| self.nodes.get(s).is_some());
+        let depth = match parent.and_then(|s| self.nodes.get_mut(s)) {
+            Some(pn) => {
+                pn.open += 1;
+                pn.depth + 1
             }
             None => 0,
         };
         self.nodes.insert(
-            seq,
+            p.seq,
             Node {
-                pid,
+                host: p.host,
+                pid: p.pid,
                 parent,
                 depth,
+                keep: false,
                 line: None,
                 children: Vec::new(),
                 open: 1,
@@ -259,33 +273,39 @@ impl Sink for Tree<'_> {
         );
     }
 
-    fn done(&mut self, a: Activity, running: &Running<'_>) -> io::Result<()> {
-        let Some(n) = self.nodes.get_mut(a.seq) else {
+    fn ended(&mut self, p: Process<Activity>, _: End, model: &Model<Activity>) -> io::Result<()> {
+        let keep = shown(&p);
+        let Some(n) = self.nodes.get_mut(p.seq) else {
             return Ok(());
         };
-        n.line = Some(Line::of(&a.process));
+        n.line = Some(Line::of(&p));
+        n.keep |= keep;
         n.open -= 1;
         // Close the branches that this was the last open part of, from this process up.
-        let mut seq = a.seq;
+        let mut seq = p.seq;
         loop {
             let n = self.nodes.get(seq).expect("open branches are kept");
             if n.open > 0 {
                 return Ok(());
             }
-            let Some(parent) = n.parent else {
+            let (keep, up) = (n.keep, n.parent);
+            let Some(parent) = up else {
                 self.context.clear();
                 return self.print_branch(seq);
             };
-            let p = self
+            let pn = self
                 .nodes
                 .get_mut(parent)
                 .expect("parents outlive children");
-            p.open -= 1;
-            if self.streaming && p.line.is_none() {
-                self.print_context(parent, running)?;
+            pn.open -= 1;
+            pn.keep |= keep;
+            if self.streaming && pn.line.is_none() {
+                if keep {
+                    self.print_context(parent, model)?;
+                }
                 return self.print_branch(seq);
             }
-            p.children.push(seq);
+            pn.children.push(seq);
             seq = parent;
         }
     }

@@ -110,7 +110,7 @@ pub fn errno_text(out: &mut Vec<u8>, e: BsmErrno) {
 
 /// Formats seconds the way C's `ctime` does (`Tue Nov 14 22:13:20 2023`), in the local time
 /// zone (`TZ` honoured) or in UTC. Caches the last second, since records come many per second.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Ctime {
     utc: bool,
     last: Option<(u64, Vec<u8>)>,

@@ -10,14 +10,12 @@ pub mod fmt;
 mod text;
 mod xml;
 
-use std::io::{self, Write};
-
 use bsm_format::tables::EventTable;
-use bsm_format::{FrameOptions, Record, RecordReader, Token};
+use bsm_format::{Batch, Record, Token};
 
 use crate::accounts::Accounts;
-use crate::input::Source;
-use crate::report::{Problem, Problems};
+use crate::pipeline::{Mapper, SourceInfo};
+use crate::time::Zone;
 
 /// praudit's flags.
 #[derive(Debug, Clone)]
@@ -36,8 +34,8 @@ pub struct Options {
     pub delim: Vec<u8>,
     /// `--safe`: make control characters in text fields visible (never raw to a terminal).
     pub safe: bool,
-    /// `--utc`: times in UTC instead of the local zone.
-    pub utc: bool,
+    /// The zone of the times (the local zone, or UTC under `--utc`).
+    pub zone: Zone,
 }
 
 impl Default for Options {
@@ -50,34 +48,38 @@ impl Default for Options {
             sync: false,
             delim: b",".to_vec(),
             safe: false,
-            utc: false,
+            zone: Zone::Local,
         }
     }
 }
 
 /// Prints records in praudit's formats.
+#[derive(Clone)]
 pub struct Printer<'t> {
     opts: Options,
     events: &'t EventTable,
     accounts: Accounts,
     ctime: fmt::Ctime,
-    filter: Option<crate::filter::Filter>,
+    filter: Option<&'t crate::filter::Filter>,
+    /// What has been printed since the last [`Mapper::take`].
+    out: Vec<u8>,
 }
 
 impl<'t> Printer<'t> {
     pub fn new(opts: Options, events: &'t EventTable, accounts: Accounts) -> Printer<'t> {
-        let ctime = fmt::Ctime::new(opts.utc);
+        let ctime = fmt::Ctime::new(opts.zone == Zone::Utc);
         Printer {
             opts,
             events,
             accounts,
             ctime,
             filter: None,
+            out: Vec::new(),
         }
     }
 
     /// Prints only the records this filter selects.
-    pub fn set_filter(&mut self, f: crate::filter::Filter) {
+    pub fn set_filter(&mut self, f: &'t crate::filter::Filter) {
         self.filter = (!f.selects_all()).then_some(f);
     }
 
@@ -101,7 +103,11 @@ impl<'t> Printer<'t> {
 
     /// Prints one record; returns the first decode error in it, if any. As praudit does, the
     /// tokens after a bad one are not printed; unlike praudit, an XML record is still closed.
-    pub fn record(&mut self, rec: &Record<'_>, out: &mut Vec<u8>) -> Option<bsm_format::Error> {
+    pub fn print_record(
+        &mut self,
+        rec: &Record<'_>,
+        out: &mut Vec<u8>,
+    ) -> Option<bsm_format::Error> {
         let mut open = false;
         let mut error = None;
         let standalone = rec.kind() == bsm_format::RecordKind::File;
@@ -151,53 +157,20 @@ impl<'t> Printer<'t> {
     }
 }
 
-/// How much output to gather before writing it.
-const FLUSH_AT: usize = 256 * 1024;
+impl Mapper for Printer<'_> {
+    type Part = Vec<u8>;
 
-/// Prints every source. Decode problems go to `err` as `knox praudit: FILE: <what> at offset N`
-/// and are counted in `problems`; unreadable sources are reported and skipped.
-pub fn run(
-    sources: &[Source],
-    printer: &mut Printer<'_>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-    problems: &mut Problems,
-) -> io::Result<()> {
-    let mut buf = Vec::with_capacity(FLUSH_AT + 64 * 1024);
-    printer.begin(&mut buf);
-    let frame = FrameOptions {
-        sync_header32: printer.opts.sync,
-        ..FrameOptions::default()
-    };
-    for src in sources {
-        let name = src.name();
-        let reader = match src.open() {
-            Ok(r) => r,
-            Err(e) => {
-                writeln!(err, "knox praudit: {name}: {e}")?;
-                problems.unreadable.push(name);
-                continue;
-            }
-        };
-        let mut rr = RecordReader::with_options(reader, bsm_format::DEFAULT_CHUNK, frame);
-        while let Some(r) = rr.next_record() {
-            let problem = match r {
-                Ok(rec) if printer.filter.as_ref().is_some_and(|f| !f.matches(&rec)) => None,
-                Ok(rec) => printer.record(&rec, &mut buf),
-                Err(e) => Some(e),
-            };
-            if let Some(e) = problem {
-                problems.decode_errors += 1;
-                writeln!(err, "knox praudit: {}", Problem::new(&name, &e))?;
-            }
-            if buf.len() >= FLUSH_AT || (src.is_live() && !buf.is_empty()) {
-                out.write_all(&buf)?;
-                out.flush()?;
-                buf.clear();
-            }
+    fn record(&mut self, _: &SourceInfo, _: &Batch, rec: &Record<'_>) -> Option<bsm_format::Error> {
+        if self.filter.is_some_and(|f| !f.matches(rec)) {
+            return rec.tokens().find_map(Result::err);
         }
+        let mut out = std::mem::take(&mut self.out);
+        let e = self.print_record(rec, &mut out);
+        self.out = out;
+        e
     }
-    printer.end(&mut buf);
-    out.write_all(&buf)?;
-    out.flush()
+
+    fn take(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
 }

@@ -1,0 +1,329 @@
+//! Command-line syntax (clap derive): what the user may type. [`crate::settings`] resolves it
+//! once into what the tools read.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::names::{EventOptions, EVENTS_HELP};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "knox",
+    version,
+    about = "Read, filter and watch BSM audit trails (macOS, FreeBSD) on any OS"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Summarise trails: records, tokens per type, header kinds, time range, events, decode errors.
+    #[command(after_help = EVENTS_HELP)]
+    Stats {
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// Print trails as OpenBSM's praudit does (also run as `praudit` through a symlink).
+    #[command(after_help = PRAUDIT_HELP)]
+    Praudit(PrauditArgs),
+    /// The command line of every process that executed, ready to paste into a shell.
+    #[command(after_help = EVENTS_HELP)]
+    Commands(CommandsCmd),
+    /// Every record as a JSON object per line (JSON Lines), lossless.
+    #[command(after_help = EVENTS_HELP)]
+    Json(JsonCmd),
+    /// Watch the audit stream live (macOS, FreeBSD): a local-mode /dev/auditpipe with CLASSES.
+    Auditpipe(AuditpipeCmd),
+    /// Read and change the kernel's audit state: policy, process masks, event classes (macOS, FreeBSD).
+    Auditon {
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        events: EventOptions,
+        #[command(subcommand)]
+        action: crate::auditon::Action,
+    },
+    /// Processes rebuilt from fork, exec and exit records: pid, parent, command, times, status, counts.
+    Ps(ActivityCmd),
+    /// The parent/child tree of processes.
+    Tree(ActivityCmd),
+    /// Files each process opened, created, read, wrote, renamed, deleted or changed.
+    Files {
+        #[command(flatten)]
+        common: ActivityCmd,
+        /// Only paths matching this glob (* within a component, ** across, ?).
+        #[arg(long, value_name = "GLOB")]
+        path: Option<String>,
+        /// Group by path: who touched each file.
+        #[arg(long)]
+        by_path: bool,
+    },
+    /// Failed system calls grouped by errno, event and process, with examples.
+    Errors(ActivityCmd),
+    /// Sockets, binds, listens, connects and accepts per process, with addresses and outcomes.
+    Net(ActivityCmd),
+    /// One self-contained HTML page: the process tree and each process's events on a time axis.
+    Timeline {
+        #[command(flatten)]
+        common: ActivityCmd,
+        /// Where to write the page.
+        #[arg(long, value_name = "OUT.html")]
+        html: PathBuf,
+    },
+    /// Select records and write them raw, as OpenBSM's auditreduce (pipe into praudit).
+    #[command(after_help = REDUCE_HELP)]
+    Auditreduce(ReduceCmd),
+}
+
+const REDUCE_HELP: &str = "All criteria must hold (-v inverts). Unlike OpenBSM's auditreduce, every \
+header kind (32- and 64-bit, _ex) and every subject, process and return token variant counts. \
+Dates are local time (TZ) unless --utc. Output is raw BSM: `knox auditreduce -c ex trail | praudit -l`.";
+
+#[derive(Debug, Args)]
+pub struct ActivityCmd {
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Only this process and its descendants.
+    #[arg(long, value_name = "PID")]
+    pub pid: Option<u32>,
+    #[command(flatten)]
+    pub stream: StreamArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// What every command that reads trails takes: the sources, names, tables and selection.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Times (and dates in selections) in UTC instead of the local zone (the same as TZ=UTC).
+    #[arg(long)]
+    pub utc: bool,
+    /// JSON times in the zone of text output (TZ, or UTC under --utc) instead of UTC with Z.
+    #[arg(long)]
+    pub json_zone: bool,
+    /// Threads decoding and formatting (default: the available cores; 1 reads on one thread).
+    /// Output is the same for every number.
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    pub threads: Option<usize>,
+    /// The host the records come from, for every input (instead of the trail file names'
+    /// host suffix or the per-host directory).
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    #[command(flatten)]
+    pub names: NameFiles,
+    #[command(flatten)]
+    pub events: EventOptions,
+    #[command(flatten)]
+    pub select: crate::filter::SelectArgs,
+    /// Trail files, directories of trail files, or - for stdin (the default).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Bytes read in place of stdin (tests and fuzzing run the tools in-process this way).
+    #[arg(skip)]
+    pub stdin: Option<std::sync::Arc<[u8]>>,
+}
+
+/// Records that arrive over time: a followed trail or the live pipe.
+#[derive(Debug, Args)]
+pub struct StreamArgs {
+    /// Follow the trail file, `current` link or trail directory as it is written (across
+    /// rotation), printing records as they arrive.
+    #[arg(long)]
+    pub follow: bool,
+    /// Read the live audit stream (/dev/auditpipe, macOS and FreeBSD) with these classes
+    /// (default: those the command reports on, e.g. ex for commands, all for praudit and json);
+    /// needs root.
+    #[arg(long, value_name = "CLASSES", num_args = 0..=1, default_missing_value = "")]
+    pub live: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditpipeCmd {
+    /// Classes to select, as audit_control(5) writes them (pc,ex or +fr,-fw or all).
+    #[arg(value_name = "CLASSES", id = "select_classes")]
+    pub classes: String,
+    /// Classes for events not attributable to a user.
+    #[arg(long, value_name = "CLASSES")]
+    pub naflags: Option<String>,
+    /// Queue length of the pipe: a number of records, or max (fewer drops under load).
+    #[arg(long, value_name = "N|max")]
+    pub qlimit: Option<String>,
+    /// Output: raw BSM (default; refused on a terminal), praudit, json or commands.
+    #[arg(long, value_enum, default_value = "raw")]
+    pub format: crate::auditpipe::Format,
+    #[command(flatten)]
+    pub events: EventOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct CommandsCmd {
+    /// Add time, pid, parent pid, user and exit status (when the trail has the exit).
+    #[arg(long)]
+    pub long: bool,
+    /// Add the environment (as `env VAR=... command`).
+    #[arg(long)]
+    pub env: bool,
+    /// Show failed execs only, with their errno.
+    #[arg(long, conflicts_with = "all")]
+    pub failed: bool,
+    /// Show successful and failed execs.
+    #[arg(long)]
+    pub all: bool,
+    /// One JSON object per exec: time, pid, ppid, auid, euid, path, argv, envp, status.
+    #[arg(long)]
+    pub json: bool,
+    /// Only the execs of this process and its descendants.
+    #[arg(long, value_name = "PID")]
+    pub pid: Option<u32>,
+    #[command(flatten)]
+    pub stream: StreamArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonCmd {
+    #[command(flatten)]
+    pub stream: StreamArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// The source machine's account files.
+#[derive(Debug, Args)]
+pub struct NameFiles {
+    /// User names from this passwd file (the source machine's) instead of this machine's.
+    #[arg(long, value_name = "FILE")]
+    pub passwd: Option<PathBuf>,
+    /// Group names from this group file (the source machine's) instead of this machine's.
+    #[arg(long, value_name = "FILE")]
+    pub group: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReduceCmd {
+    #[command(flatten)]
+    pub select: crate::filter::ReduceArgs,
+    /// Dates in UTC instead of the local time zone.
+    #[arg(long)]
+    pub utc: bool,
+    /// Threads reading the trails (default: the available cores). Output is the same.
+    #[arg(long = "threads", value_name = "N")]
+    pub threads: Option<usize>,
+    /// User names from this passwd file (the source machine's).
+    #[arg(long, value_name = "FILE")]
+    pub passwd: Option<PathBuf>,
+    /// Group names from this group file (the source machine's).
+    #[arg(long, value_name = "FILE")]
+    pub group: Option<PathBuf>,
+    #[command(flatten)]
+    pub events: EventOptions,
+    /// Trail files, directories of trail files, or - for stdin (the default).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Bytes read in place of stdin (tests and fuzzing).
+    #[arg(skip)]
+    pub stdin: Option<std::sync::Arc<[u8]>>,
+}
+
+const PRAUDIT_HELP: &str = "Output is OpenBSM praudit's, byte for byte, except: error texts are BSD's \
+(as praudit prints them on macOS and FreeBSD); bad input is reported on stderr as \
+`knox praudit: FILE: <what> at offset N` and the next good record is printed; tokens praudit \
+misparses or does not know are printed with their right fields; -x is always well-formed XML; \
+-p never loops. Exit status: 0 all decoded, 1 decode errors reported, 2 usage error or unreadable file.
+
+Event names come from --events FILE, else the embedded table that --flavor picks, else \
+/etc/security/audit_event when this machine has one, else the embedded macOS table: on a machine \
+without the file the trail most likely comes from a Mac. User and group names come from this \
+machine, as praudit's do, unless --passwd/--group name the source machine's files; -n prints numbers.";
+
+/// praudit's flags, and knox's additions.
+#[derive(Debug, Args)]
+pub struct PrauditArgs {
+    /// One record per line.
+    #[arg(short = 'l')]
+    pub oneline: bool,
+    /// Numeric user and group ids instead of names.
+    #[arg(short = 'n')]
+    pub numeric: bool,
+    /// Skip to the first header32 record (input that starts mid-record, as from tail -f).
+    #[arg(short = 'p')]
+    pub sync: bool,
+    /// XML output.
+    #[arg(short = 'x')]
+    pub xml: bool,
+    /// Raw numbers: token ids, event numbers, ids, errnos, seconds.
+    #[arg(short = 'r', conflicts_with = "short")]
+    pub raw: bool,
+    /// Short event names (AUE_OPEN_R).
+    #[arg(short = 's')]
+    pub short: bool,
+    /// Field delimiter (any string; default a comma).
+    #[arg(short = 'd', value_name = "DEL", allow_hyphen_values = true)]
+    pub delim: Option<OsString>,
+    /// Make control characters in text fields visible (\^[, \n, \M-x) instead of raw.
+    #[arg(long)]
+    pub safe: bool,
+    #[command(flatten)]
+    pub stream: StreamArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+impl Command {
+    /// Gives every reading command `bytes` in place of stdin.
+    pub fn set_stdin(&mut self, bytes: std::sync::Arc<[u8]>) {
+        let read = match self {
+            Command::Stats { read, .. } => read,
+            Command::Praudit(a) => &mut a.read,
+            Command::Commands(a) => &mut a.read,
+            Command::Json(a) => &mut a.read,
+            Command::Ps(a) | Command::Tree(a) | Command::Errors(a) | Command::Net(a) => &mut a.read,
+            Command::Files { common, .. } | Command::Timeline { common, .. } => &mut common.read,
+            Command::Auditreduce(a) => {
+                a.stdin = Some(bytes);
+                return;
+            }
+            Command::Auditpipe(_) | Command::Auditon { .. } => return,
+        };
+        read.stdin = Some(bytes);
+    }
+}
+
+impl PrauditArgs {
+    /// praudit's default output (no flags) over these reading options.
+    pub fn plain(read: ReadArgs) -> PrauditArgs {
+        PrauditArgs {
+            oneline: false,
+            numeric: false,
+            sync: false,
+            xml: false,
+            raw: false,
+            short: false,
+            delim: None,
+            safe: false,
+            stream: StreamArgs {
+                follow: false,
+                live: None,
+            },
+            read,
+        }
+    }
+}
+
+/// `praudit ...` when the binary is invoked under that name.
+#[derive(Debug, Parser)]
+#[command(name = "praudit", version, about = "knox praudit: print BSM audit trails as OpenBSM's praudit does", after_help = PRAUDIT_HELP)]
+pub struct PrauditCli {
+    #[command(flatten)]
+    pub args: PrauditArgs,
+}

@@ -1,0 +1,331 @@
+//! The one record loop of every reading tool: sources are opened and framed into batches
+//! ([`bsm_format::Batches`]), each batch is turned into a part by a [`Mapper`] (on worker threads
+//! with `-j N`), and the parts are handed to the tool's [`Sink`] in input order. Decode errors
+//! and unreadable sources are reported here, once, on stderr with their file and offset.
+//!
+//! Whatever the number of threads, the sink sees the same parts in the same order, so output and
+//! messages are byte for byte the same: `-j 1` runs the same mapper and sink on one thread.
+//! Memory holds a fixed number of batches in flight.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::sync::{mpsc, Arc, Mutex};
+
+use bsm_format::{Batch, Batches, FrameOptions, Record};
+
+use crate::input::Source;
+use crate::report::{Problem, Problems};
+
+/// A source as the tools see it while reading.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    /// How messages name it (`-` for stdin).
+    pub name: Arc<str>,
+    /// The host its records come from (`--host`, the file name's suffix, the per-host directory).
+    pub host: Option<Arc<str>>,
+    /// Records arrive over time (`--follow`, `--live`): output is written as it comes.
+    pub streaming: bool,
+}
+
+/// Turns the records of a batch into a part for the sink. One per thread.
+pub trait Mapper: Send {
+    type Part: Send;
+    /// One record. Returns the first problem decoding it, if any (reported by the loop).
+    fn record(
+        &mut self,
+        src: &SourceInfo,
+        batch: &Batch,
+        rec: &Record<'_>,
+    ) -> Option<bsm_format::Error>;
+    /// The part made of the records since the last call.
+    fn take(&mut self) -> Self::Part;
+}
+
+/// Takes the parts in input order.
+pub trait Sink<P> {
+    /// A source is about to be read (its parts follow).
+    fn source(&mut self, _src: &SourceInfo) -> io::Result<()> {
+        Ok(())
+    }
+    /// The part of the next batch.
+    fn apply(&mut self, part: P, src: &SourceInfo) -> io::Result<()>;
+    /// A decode problem, after the part of the batch it was found in (the loop has reported it
+    /// on stderr already).
+    fn problem(&mut self, _p: &Problem) {}
+    /// Every source has been read.
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Whether output should be flushed now (streaming input).
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// How the loop runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The tool, as messages name it (`knox json`).
+    pub what: &'static str,
+    /// Worker threads for decoding and formatting (1: everything on this thread).
+    pub threads: usize,
+    /// Bytes of input per batch.
+    pub batch: usize,
+    pub frame: FrameOptions,
+}
+
+impl Options {
+    pub fn new(what: &'static str, threads: usize) -> Options {
+        Options {
+            what,
+            threads: threads.max(1),
+            batch: bsm_format::DEFAULT_BATCH,
+            frame: FrameOptions::default(),
+        }
+    }
+}
+
+/// What the loop passes from reading to the sink, in order.
+enum Item<P> {
+    /// A source is opened.
+    Opened(usize),
+    /// A source could not be opened.
+    Unreadable(usize, io::Error),
+    /// The part of a batch and the problems found in it.
+    Part(usize, P, Vec<Problem>),
+}
+
+/// Reads every source through mappers into the sink. Returns what went wrong (for the exit code).
+pub fn run<M, S>(
+    sources: &[(Source, SourceInfo)],
+    opts: &Options,
+    new_mapper: &(dyn Fn() -> M + Sync),
+    sink: &mut S,
+    err: &mut dyn Write,
+) -> io::Result<Problems>
+where
+    M: Mapper,
+    S: Sink<M::Part> + ?Sized,
+{
+    let mut problems = Problems::default();
+    // Streaming input (a followed trail, the live pipe) is read on this thread: its records
+    // come a few at a time, and a read that waits must not hold up what came before.
+    let streaming = sources.iter().any(|(s, _)| s.is_live());
+    if opts.threads <= 1 || streaming {
+        let mut m = new_mapper();
+        for (i, (src, info)) in sources.iter().enumerate() {
+            let reader = match src.open() {
+                Ok(r) => r,
+                Err(e) => {
+                    deliver(
+                        Item::Unreadable(i, e),
+                        sources,
+                        sink,
+                        err,
+                        &mut problems,
+                        opts,
+                    )?;
+                    continue;
+                }
+            };
+            deliver(Item::Opened(i), sources, sink, err, &mut problems, opts)?;
+            let mut batches = Batches::with_options(reader, opts.batch, opts.frame);
+            while let Some(b) = batches.next_batch() {
+                let item = map_batch(&mut m, i, info, &b);
+                deliver(item, sources, sink, err, &mut problems, opts)?;
+            }
+        }
+        sink.finish()?;
+        return Ok(problems);
+    }
+    run_parallel(sources, opts, new_mapper, sink, err, &mut problems)?;
+    sink.finish()?;
+    Ok(problems)
+}
+
+/// Maps one batch: every record through the mapper, every problem noted with its source.
+fn map_batch<M: Mapper>(m: &mut M, i: usize, info: &SourceInfo, b: &Batch) -> Item<M::Part> {
+    let mut problems = Vec::new();
+    for r in b.iter() {
+        let e = match r {
+            Ok(rec) => m.record(info, b, &rec),
+            Err(e) => Some(e),
+        };
+        if let Some(e) = e {
+            problems.push(Problem::new(&info.name, &e));
+        }
+    }
+    Item::Part(i, m.take(), problems)
+}
+
+/// Hands one item to the sink and reports its problems.
+fn deliver<P, S: Sink<P> + ?Sized>(
+    item: Item<P>,
+    sources: &[(Source, SourceInfo)],
+    sink: &mut S,
+    err: &mut dyn Write,
+    problems: &mut Problems,
+    opts: &Options,
+) -> io::Result<()> {
+    match item {
+        Item::Opened(i) => sink.source(&sources[i].1),
+        Item::Unreadable(i, e) => {
+            let name = &sources[i].1.name;
+            writeln!(
+                err,
+                "{}: {}",
+                opts.what,
+                crate::report::unreadable(name, &e)
+            )?;
+            problems.unreadable.push(name.to_string());
+            Ok(())
+        }
+        Item::Part(i, part, found) => {
+            let info = &sources[i].1;
+            sink.apply(part, info)?;
+            for p in &found {
+                writeln!(err, "{}: {p}", opts.what)?;
+                sink.problem(p);
+            }
+            problems.decode_errors += found.len() as u64;
+            if info.streaming {
+                sink.flush()?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The loop with worker threads: this thread reads and frames, the workers map, and this
+/// thread hands the parts to the sink in order as they come back.
+fn run_parallel<M, S>(
+    sources: &[(Source, SourceInfo)],
+    opts: &Options,
+    new_mapper: &(dyn Fn() -> M + Sync),
+    sink: &mut S,
+    err: &mut dyn Write,
+    problems: &mut Problems,
+) -> io::Result<()>
+where
+    M: Mapper,
+    S: Sink<M::Part> + ?Sized,
+{
+    /// Work for the mappers: a batch, or an item that only passes through in order.
+    enum Work<P> {
+        Map(usize, Batch),
+        Pass(Item<P>),
+    }
+    // At most this many batches are read ahead of the sink.
+    let in_flight = 2 * opts.threads + 2;
+    let (work_tx, work_rx) = mpsc::channel::<(u64, Work<M::Part>)>();
+    let work_rx = Mutex::new(work_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(u64, Item<M::Part>)>();
+    let (token_tx, token_rx) = mpsc::sync_channel::<()>(in_flight);
+    for _ in 0..in_flight {
+        let _ = token_tx.send(());
+    }
+    std::thread::scope(|scope| -> io::Result<()> {
+        // Reading and framing.
+        let reader = scope.spawn(move || {
+            let mut seq = 0u64;
+            let mut send = |w: Work<M::Part>| -> bool {
+                if token_rx.recv().is_err() {
+                    return false;
+                }
+                seq += 1;
+                work_tx.send((seq - 1, w)).is_ok()
+            };
+            for (i, (src, _)) in sources.iter().enumerate() {
+                let reader = match src.open() {
+                    Ok(r) => r,
+                    Err(e) => {
+                        if !send(Work::Pass(Item::Unreadable(i, e))) {
+                            return;
+                        }
+                        continue;
+                    }
+                };
+                if !send(Work::Pass(Item::Opened(i))) {
+                    return;
+                }
+                let mut batches = Batches::with_options(reader, opts.batch, opts.frame);
+                while let Some(b) = batches.next_batch() {
+                    if !send(Work::Map(i, b)) {
+                        return;
+                    }
+                }
+            }
+        });
+        // Mapping.
+        for _ in 0..opts.threads {
+            let (work_rx, done_tx) = (&work_rx, done_tx.clone());
+            scope.spawn(move || {
+                // A mapper that panicked would leave its batch undelivered and the loop
+                // waiting: end the process instead (after the panic message).
+                let _guard = AbortOnPanic;
+                let mut m = new_mapper();
+                loop {
+                    let next = work_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok((seq, w))) = next else { return };
+                    let item = match w {
+                        Work::Map(i, b) => map_batch(&mut m, i, &sources[i].1, &b),
+                        Work::Pass(item) => item,
+                    };
+                    if done_tx.send((seq, item)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // Handing over in order.
+        let mut waiting: BTreeMap<u64, Item<M::Part>> = BTreeMap::new();
+        let mut next = 0u64;
+        let result = (|| -> io::Result<()> {
+            for (seq, item) in done_rx.iter() {
+                waiting.insert(seq, item);
+                while let Some(item) = waiting.remove(&next) {
+                    next += 1;
+                    deliver(item, sources, sink, err, problems, opts)?;
+                    let _ = token_tx.try_send(());
+                }
+            }
+            Ok(())
+        })();
+        // On an error (a closed stdout), stop the reader and the workers.
+        drop(token_tx);
+        drop(done_rx);
+        let _ = reader.join();
+        result
+    })
+}
+
+/// Aborts the process when dropped during a panic.
+struct AbortOnPanic;
+
+impl Drop for AbortOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            std::process::abort();
+        }
+    }
+}
+
+/// The sink of tools whose parts are finished output: writes them in order.
+pub struct Writer<'o> {
+    pub out: &'o mut dyn Write,
+}
+
+impl Sink<Vec<u8>> for Writer<'_> {
+    fn apply(&mut self, part: Vec<u8>, _: &SourceInfo) -> io::Result<()> {
+        self.out.write_all(&part)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}

@@ -1,0 +1,225 @@
+//! The command line resolved once into what every tool reads: the inputs, the time zone, where
+//! names come from, the event and class tables, the selection and the number of threads.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bsm_format::tables::{ClassTable, EventTable};
+use knox_model::Acts;
+
+use crate::accounts::Accounts;
+use crate::args::ReadArgs;
+use crate::filter::Filter;
+use crate::input::{self, Source};
+use crate::names::{EventOptions, EventSource};
+use crate::pipeline::{self, SourceInfo};
+use crate::time::{Clock, Zone};
+
+/// Where a reading command's records come from.
+pub struct Inputs<'a> {
+    /// `--live CLASSES` and the classes used when none are given.
+    pub live: Option<(&'a str, &'a str)>,
+    pub follow: bool,
+    pub files: &'a [PathBuf],
+}
+
+impl<'a> Inputs<'a> {
+    /// Files, directories or stdin.
+    pub fn files(files: &'a [PathBuf]) -> Inputs<'a> {
+        Inputs {
+            live: None,
+            follow: false,
+            files,
+        }
+    }
+}
+
+/// The reading options as the command line gave them, whichever flag style it used.
+pub struct Given<'a> {
+    pub utc: bool,
+    pub json_zone: bool,
+    pub threads: Option<usize>,
+    pub host: Option<&'a str>,
+    pub passwd: Option<&'a std::path::Path>,
+    pub group: Option<&'a std::path::Path>,
+    pub events: &'a EventOptions,
+    pub select: crate::filter::Spec,
+    /// Bytes read in place of stdin.
+    pub stdin: Option<Arc<[u8]>>,
+}
+
+impl<'a> From<&'a ReadArgs> for Given<'a> {
+    fn from(r: &'a ReadArgs) -> Given<'a> {
+        Given {
+            utc: r.utc,
+            json_zone: r.json_zone,
+            threads: r.threads,
+            host: r.host.as_deref(),
+            passwd: r.names.passwd.as_deref(),
+            group: r.names.group.as_deref(),
+            events: &r.events,
+            select: r.select.spec(),
+            stdin: r.stdin.clone(),
+        }
+    }
+}
+
+/// Everything a reading tool needs, resolved from the command line.
+pub struct Settings {
+    /// The tool, as messages name it (`knox ps`).
+    pub what: &'static str,
+    pub sources: Vec<(Source, SourceInfo)>,
+    pub zone: Zone,
+    /// JSON times in `zone` rather than UTC.
+    pub json_zone: bool,
+    pub accounts: Accounts,
+    pub events: EventTable,
+    pub event_source: EventSource,
+    pub classes: ClassTable,
+    pub acts: Acts,
+    pub filter: Filter,
+    pub threads: usize,
+}
+
+/// The number of threads when `-j` is not given: the cores this process may use.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl Settings {
+    /// Resolves the shared reading options; the error is a usage message.
+    pub fn resolve(
+        what: &'static str,
+        inputs: Inputs<'_>,
+        given: Given<'_>,
+    ) -> Result<Settings, String> {
+        let tables = Tables::load(given.events)?;
+        let mut sources = sources(&inputs, given.events, given.host)?;
+        if let Some(bytes) = &given.stdin {
+            for (s, _) in &mut sources {
+                if *s == Source::Stdin {
+                    *s = Source::Memory(bytes.clone());
+                }
+            }
+        }
+        let accounts = Accounts::new(given.passwd, given.group).map_err(|e| {
+            let file = given
+                .passwd
+                .or(given.group)
+                .unwrap_or(std::path::Path::new(""));
+            format!("{}: {}", file.display(), crate::report::io_text(&e))
+        })?;
+        let filter = Filter::new(
+            &given.select,
+            &tables.events,
+            &tables.classes,
+            &accounts,
+            given.utc,
+        )?;
+        Ok(Settings {
+            what,
+            sources,
+            zone: if given.utc { Zone::Utc } else { Zone::Local },
+            json_zone: given.json_zone,
+            accounts,
+            acts: Acts::new(&tables.events),
+            events: tables.events,
+            event_source: tables.event_source,
+            classes: tables.classes,
+            filter,
+            threads: given.threads.unwrap_or_else(default_threads).max(1),
+        })
+    }
+
+    /// How the record loop runs for this tool.
+    pub fn loop_options(&self) -> pipeline::Options {
+        pipeline::Options::new(self.what, self.threads)
+    }
+
+    /// A clock for text output.
+    pub fn text_clock(&self) -> Clock {
+        Clock::text(self.zone)
+    }
+
+    /// A clock for JSON output.
+    pub fn json_clock(&self) -> Clock {
+        Clock::json(self.zone, self.json_zone)
+    }
+
+    /// Whether records arrive over time (a followed trail, the live pipe).
+    pub fn streaming(&self) -> bool {
+        self.sources.iter().any(|(s, _)| s.is_live())
+    }
+}
+
+/// The event and class tables.
+pub struct Tables {
+    pub events: EventTable,
+    pub event_source: EventSource,
+    pub classes: ClassTable,
+}
+
+impl Tables {
+    pub fn load(opts: &EventOptions) -> Result<Tables, String> {
+        let (events, event_source) = opts.load().map_err(|e| {
+            format!(
+                "event table {}: {}",
+                opts.events
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(""))
+                    .display(),
+                crate::report::io_text(&e)
+            )
+        })?;
+        let classes = opts.load_classes().map_err(|e| {
+            format!(
+                "class table {}: {}",
+                opts.classes
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(""))
+                    .display(),
+                crate::report::io_text(&e)
+            )
+        })?;
+        Ok(Tables {
+            events,
+            event_source,
+            classes,
+        })
+    }
+}
+
+/// The sources of a reading command with what the tools know of each.
+fn sources(
+    inputs: &Inputs<'_>,
+    events: &EventOptions,
+    host: Option<&str>,
+) -> Result<Vec<(Source, SourceInfo)>, String> {
+    let list = match inputs.live {
+        Some((classes, default)) => {
+            let c = if classes.is_empty() { default } else { classes };
+            let table = events
+                .load_classes()
+                .map_err(|e| crate::report::io_text(&e))?;
+            vec![Source::Live(crate::input::LiveSpec {
+                flags: bsm_format::tables::parse_flags(c, &table)?,
+                naflags: Default::default(),
+                qlimit: None,
+            })]
+        }
+        None if inputs.follow => input::follow(inputs.files),
+        None => input::expand(inputs.files).map_err(|e| crate::report::io_text(&e))?,
+    };
+    let host: Option<Arc<str>> = host.map(Arc::from);
+    Ok(list
+        .into_iter()
+        .map(|s| {
+            let info = SourceInfo {
+                name: s.name().into(),
+                host: host.clone(),
+                streaming: s.is_live(),
+            };
+            (s, info)
+        })
+        .collect())
+}
