@@ -118,6 +118,10 @@ pub struct ReadArgs {
     /// host suffix or the per-host directory).
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
+    /// Bytes of input per batch handed to a thread (tests use tiny batches to split a trail
+    /// into many).
+    #[arg(long, value_name = "BYTES", hide = true)]
+    pub batch_bytes: Option<usize>,
     #[command(flatten)]
     pub names: NameFiles,
     #[command(flatten)]
@@ -219,6 +223,9 @@ pub struct ReduceCmd {
     /// Threads reading the trails (default: the available cores). Output is the same.
     #[arg(long = "threads", value_name = "N")]
     pub threads: Option<usize>,
+    /// Bytes of input per batch handed to a thread.
+    #[arg(long, value_name = "BYTES", hide = true)]
+    pub batch_bytes: Option<usize>,
     /// User names from this passwd file (the source machine's).
     #[arg(long, value_name = "FILE")]
     pub passwd: Option<PathBuf>,

@@ -220,6 +220,7 @@ fn run_auditreduce(args: ReduceCmd, out: &mut dyn Write, err: &mut dyn Write) ->
         utc: args.utc,
         json_zone: false,
         threads: args.threads,
+        batch_bytes: args.batch_bytes,
         host: None,
         passwd: args.passwd.as_deref(),
         group: args.group.as_deref(),
@@ -493,6 +494,7 @@ fn run_auditpipe(args: AuditpipeCmd, out: &mut dyn Write, err: &mut dyn Write) -
             json_zone: false,
             threads: Some(1),
             host: None,
+            batch_bytes: None,
             names: NameFiles {
                 passwd: None,
                 group: None,

@@ -39,6 +39,7 @@ pub struct Given<'a> {
     pub utc: bool,
     pub json_zone: bool,
     pub threads: Option<usize>,
+    pub batch_bytes: Option<usize>,
     pub host: Option<&'a str>,
     pub passwd: Option<&'a std::path::Path>,
     pub group: Option<&'a std::path::Path>,
@@ -54,6 +55,7 @@ impl<'a> From<&'a ReadArgs> for Given<'a> {
             utc: r.utc,
             json_zone: r.json_zone,
             threads: r.threads,
+            batch_bytes: r.batch_bytes,
             host: r.host.as_deref(),
             passwd: r.names.passwd.as_deref(),
             group: r.names.group.as_deref(),
@@ -79,6 +81,8 @@ pub struct Settings {
     pub acts: Acts,
     pub filter: Filter,
     pub threads: usize,
+    /// Bytes of input per batch.
+    pub batch: usize,
 }
 
 /// The number of threads when `-j` is not given: the cores this process may use.
@@ -128,12 +132,18 @@ impl Settings {
             classes: tables.classes,
             filter,
             threads: given.threads.unwrap_or_else(default_threads).max(1),
+            batch: given
+                .batch_bytes
+                .unwrap_or(bsm_format::DEFAULT_BATCH)
+                .max(1),
         })
     }
 
     /// How the record loop runs for this tool.
     pub fn loop_options(&self) -> pipeline::Options {
-        pipeline::Options::new(self.what, self.threads)
+        let mut o = pipeline::Options::new(self.what, self.threads);
+        o.batch = self.batch;
+        o
     }
 
     /// A clock for text output.

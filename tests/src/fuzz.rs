@@ -334,6 +334,7 @@ pub fn tree_json(data: &[u8], streaming: bool) -> Vec<u8> {
         utc: true,
         json_zone: false,
         threads: Some(1),
+        batch_bytes: None,
         host: None,
         passwd: None,
         group: None,
