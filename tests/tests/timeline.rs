@@ -44,6 +44,7 @@ fn the_timeline_page_renders_in_chromium() {
     let (code, _, err) = knox(
         &[
             "timeline",
+            "--utc",
             "--html",
             page.to_str().unwrap(),
             "corpus/sample.bsm",
@@ -81,6 +82,54 @@ fn the_timeline_page_renders_in_chromium() {
     assert!(
         dom.contains(&format!("{processes} processes")),
         "counts line missing"
+    );
+    // A labelled time axis in the chosen zone (UTC here), and the from/to controls show times:
+    // the sample trail runs from 22:13:20 to 22:14:00 UTC.
+    let ticks: Vec<&str> = dom
+        .split("class=\"tick\"")
+        .skip(1)
+        .map(|s| {
+            s.split('>')
+                .nth(1)
+                .unwrap_or("")
+                .split('<')
+                .next()
+                .unwrap_or("")
+        })
+        .collect();
+    assert_eq!(ticks.len(), 7, "axis ticks: {ticks:?}");
+    let tick = regex::Regex::new(r"^22:1[34]:\d\d\.\d{3}$").unwrap();
+    assert!(
+        ticks.iter().all(|t| tick.is_match(t)),
+        "axis labels: {ticks:?}"
+    );
+    assert!(dom.contains("time (UTC)"), "the axis names its zone");
+    for (id, when) in [
+        ("from-time", "2023-11-14 22:13:20.00"),
+        ("to-time", "2023-11-14 22:14:00.69"),
+    ] {
+        assert!(
+            dom.contains(&format!("id=\"{id}\">{when}")),
+            "{id} does not show {when}"
+        );
+    }
+    // A forked child that did not exec is named by the program it runs (its parent's).
+    let data = html
+        .split("const DATA = ")
+        .nth(1)
+        .and_then(|d| d.split(";\nconst SVGNS").next())
+        .unwrap();
+    let data: serde_json::Value = serde_json::from_str(&data.replace("<\\/", "</")).unwrap();
+    let forked: Vec<&serde_json::Value> = data["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["inherited"] == true)
+        .collect();
+    assert!(forked.len() > 10, "{} forked children", forked.len());
+    assert!(
+        forked.iter().all(|p| p["cmd"] != "-"),
+        "a forked child shown as -"
     );
 
     let shot = out_dir.join("timeline.png");

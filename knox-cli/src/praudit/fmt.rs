@@ -329,6 +329,11 @@ pub fn xml_vis(out: &mut Vec<u8>, b: &[u8]) {
     }
 }
 
+/// A UUID in its canonical 8-4-4-4-12 form.
+pub fn uuid(out: &mut Vec<u8>, u: &[u8; 16]) {
+    out.extend_from_slice(bsm_format::types::Uuid(u).to_string().as_bytes());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 
 pub mod fmt;
 mod text;
+mod tokens;
 mod xml;
 
 use bsm_format::tables::EventTable;
