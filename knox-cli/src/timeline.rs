@@ -40,10 +40,10 @@ struct Data<'a> {
     zone: String,
     /// (milliseconds since the epoch, offset in seconds) from each point on: the zone's offset
     /// over the trail's range.
-    offsets: Vec<(f64, i32)>,
+    offsets: Vec<(u64, i32)>,
     processes: Vec<Proc>,
     /// [milliseconds, process index, kind, what]
-    moments: Vec<(f64, usize, &'static str, String)>,
+    moments: Vec<(u64, usize, &'static str, String)>,
     dropped: u64,
     dropped_processes: u64,
 }
@@ -105,7 +105,7 @@ impl<'a> Timeline<'a> {
             processes.push(p);
             moments.extend(ms.into_iter().map(|m| (millis(m.t), i, m.kind, m.what)));
         }
-        moments.sort_by(|a, b| a.0.total_cmp(&b.0));
+        moments.sort_by_key(|m| m.0);
         let range = moments.first().zip(moments.last()).map(|(a, b)| (a.0, b.0));
         let offsets = offsets(self.zone, range);
         let zone = match self.zone {
@@ -132,8 +132,9 @@ impl<'a> Timeline<'a> {
     }
 }
 
-fn millis(t: Time) -> f64 {
-    t.sec as f64 * 1000.0 + t.msec as f64
+/// Milliseconds since the epoch (JavaScript's time), saturating.
+fn millis(t: Time) -> u64 {
+    t.sec.saturating_mul(1000).saturating_add(t.msec)
 }
 
 /// `+01:00`
@@ -144,9 +145,9 @@ fn offset_text(secs: i32) -> String {
 
 /// The zone's offset at the start of the range and at each change within it (found day by day,
 /// then to the minute), at most [`MAX_OFFSETS`].
-fn offsets(zone: Zone, range: Option<(f64, f64)>) -> Vec<(f64, i32)> {
+fn offsets(zone: Zone, range: Option<(u64, u64)>) -> Vec<(u64, i32)> {
     let Some((t0, t1)) = range else {
-        return vec![(0.0, 0)];
+        return vec![(0, 0)];
     };
     if zone == Zone::Utc {
         return vec![(t0, 0)];
@@ -161,7 +162,8 @@ fn offsets(zone: Zone, range: Option<(f64, f64)>) -> Vec<(f64, i32)> {
                 .local_minus_utc(),
         )
     };
-    let (s0, s1) = ((t0 / 1000.0) as i64, (t1 / 1000.0) as i64);
+    let secs = |ms: u64| i64::try_from(ms / 1000).unwrap_or(i64::MAX);
+    let (s0, s1) = (secs(t0), secs(t1));
     let Some(mut current) = at(s0) else {
         return vec![(t0, 0)];
     };
@@ -181,7 +183,7 @@ fn offsets(zone: Zone, range: Option<(f64, f64)>) -> Vec<(f64, i32)> {
                         hi = mid;
                     }
                 }
-                v.push((hi as f64 * 1000.0, o));
+                v.push((hi as u64 * 1000, o));
                 current = o;
             }
             Some(_) => {}

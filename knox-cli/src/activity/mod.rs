@@ -427,8 +427,15 @@ fn note(a: &mut Activity, ev: &Event, needs: Needs) {
     }
 }
 
-/// What a failed call was about: its path, address or text.
+/// What a failed call was about: its path, address, text, or the process it signalled.
 fn example(ev: &Event) -> Option<String> {
+    if ev.act == Act::Signal {
+        return match (ev.signal(), ev.target_pid()) {
+            (Some(s), Some(p)) => Some(format!("signal {s} to pid {p}")),
+            (None, Some(p)) => Some(format!("pid {p}")),
+            _ => None,
+        };
+    }
     if let Some(p) = ev.path() {
         return Some(String::from_utf8_lossy(p).into_owned());
     }

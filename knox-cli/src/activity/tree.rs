@@ -29,6 +29,7 @@ use super::{command_text, shown, Activity, Needs, Report};
 struct Line {
     id: String,
     parent_id: Option<String>,
+    host: Option<String>,
     pid: u32,
     ppid: Option<u32>,
     command: String,
@@ -36,10 +37,11 @@ struct Line {
 }
 
 impl Line {
-    fn of(p: &Process<Activity>) -> Line {
+    fn of(p: &Process<Activity>, model: &Model<Activity>) -> Line {
         Line {
             id: p.id.to_string(),
             parent_id: p.parent.as_ref().map(|p| p.to_string()),
+            host: model.host_name(p.host).map(str::to_string),
             pid: p.pid,
             ppid: p.ppid,
             command: command_text(p),
@@ -158,12 +160,33 @@ impl<'a> Tree<'a> {
     /// early (its own line comes when its branch closes).
     fn line(&mut self, depth: usize, l: &Line, context: bool, running: bool) -> io::Result<()> {
         if self.o.json {
-            let v = serde_json::json!({
-                "depth": depth, "id": l.id, "parent_id": l.parent_id, "pid": l.pid,
-                "ppid": l.ppid, "command": l.command, "status": l.status, "running": running,
-                "context": context,
-            });
-            writeln!(self.o.out, "{v}")
+            let mut buf = Vec::new();
+            let mut o = crate::jsonw::Obj::new(&mut buf);
+            o.str("id", &l.id);
+            match &l.parent_id {
+                Some(p) => o.str("parent_id", p),
+                None => o.key("parent_id").extend_from_slice(b"null"),
+            }
+            match &l.host {
+                Some(h) => o.str("host", h),
+                None => o.key("host").extend_from_slice(b"null"),
+            }
+            o.u64("pid", l.pid as u64);
+            match l.ppid {
+                Some(p) => o.u64("ppid", p as u64),
+                None => o.key("ppid").extend_from_slice(b"null"),
+            }
+            o.u64("depth", depth as u64);
+            o.str("command", &l.command);
+            match l.status {
+                Some(s) => o.u64("status", s as u64),
+                None => o.key("status").extend_from_slice(b"null"),
+            }
+            o.bool("running", running);
+            o.bool("context", context);
+            o.end();
+            buf.push(b'\n');
+            self.o.out.write_all(&buf)
         } else {
             let status = match (running, l.status) {
                 (true, _) => "  [running]".to_string(),
@@ -219,7 +242,7 @@ impl<'a> Tree<'a> {
             let (depth, host, pid) = (n.depth, n.host, n.pid);
             let (line, is_running) = match (&n.line, model.get(Key { host, pid, seq })) {
                 (Some(l), _) => (l.clone(), false),
-                (None, Some(p)) => (Line::of(p), true),
+                (None, Some(p)) => (Line::of(p, model), true),
                 (None, None) => (unknown(pid), true),
             };
             self.line(depth, &line, true, is_running)?;
@@ -234,6 +257,7 @@ fn unknown(pid: u32) -> Line {
     Line {
         id: String::new(),
         parent_id: None,
+        host: None,
         pid,
         ppid: None,
         command: "-".into(),
@@ -278,7 +302,7 @@ impl Report for Tree<'_> {
         let Some(n) = self.nodes.get_mut(p.seq) else {
             return Ok(());
         };
-        n.line = Some(Line::of(&p));
+        n.line = Some(Line::of(&p, model));
         n.keep |= keep;
         n.open -= 1;
         // Close the branches that this was the last open part of, from this process up.
