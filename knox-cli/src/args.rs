@@ -220,18 +220,14 @@ pub struct ReduceCmd {
     /// Dates in UTC instead of the local time zone.
     #[arg(long)]
     pub utc: bool,
+    #[command(flatten)]
+    pub names: NameFiles,
     /// Threads reading the trails (default: the available cores). Output is the same.
     #[arg(long = "threads", value_name = "N")]
     pub threads: Option<usize>,
     /// Bytes of input per batch handed to a thread.
     #[arg(long, value_name = "BYTES", hide = true)]
     pub batch_bytes: Option<usize>,
-    /// User names from this passwd file (the source machine's).
-    #[arg(long, value_name = "FILE")]
-    pub passwd: Option<PathBuf>,
-    /// Group names from this group file (the source machine's).
-    #[arg(long, value_name = "FILE")]
-    pub group: Option<PathBuf>,
     #[command(flatten)]
     pub events: EventOptions,
     /// Trail files, directories of trail files, or - for stdin (the default).

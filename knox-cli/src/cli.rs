@@ -120,11 +120,7 @@ fn run_praudit_with(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<i32> {
-    let inputs = Inputs {
-        live: args.stream.live.as_deref().map(|c| (c, "all")),
-        follow: args.stream.follow,
-        files: &args.read.files,
-    };
+    let inputs = Inputs::of(&args.stream, &args.read.files, "all");
     let Some(s) = settings("knox praudit", inputs, (&args.read).into(), err)? else {
         return Ok(2);
     };
@@ -185,11 +181,7 @@ fn os_bytes(s: std::ffi::OsString) -> Vec<u8> {
 }
 
 fn run_json(args: JsonCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
-    let inputs = Inputs {
-        live: args.stream.live.as_deref().map(|c| (c, "all")),
-        follow: args.stream.follow,
-        files: &args.read.files,
-    };
+    let inputs = Inputs::of(&args.stream, &args.read.files, "all");
     let Some(s) = settings("knox json", inputs, (&args.read).into(), err)? else {
         return Ok(2);
     };
@@ -222,8 +214,8 @@ fn run_auditreduce(args: ReduceCmd, out: &mut dyn Write, err: &mut dyn Write) ->
         threads: args.threads,
         batch_bytes: args.batch_bytes,
         host: None,
-        passwd: args.passwd.as_deref(),
-        group: args.group.as_deref(),
+        passwd: args.names.passwd.as_deref(),
+        group: args.names.group.as_deref(),
         events: &args.events,
         select: args.select.spec(),
         stdin: args.stdin.clone(),
@@ -242,11 +234,7 @@ fn run_auditreduce(args: ReduceCmd, out: &mut dyn Write, err: &mut dyn Write) ->
 }
 
 fn run_commands(args: CommandsCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
-    let inputs = Inputs {
-        live: args.stream.live.as_deref().map(|c| (c, "ex")),
-        follow: args.stream.follow,
-        files: &args.read.files,
-    };
+    let inputs = Inputs::of(&args.stream, &args.read.files, "ex");
     let Some(s) = settings("knox commands", inputs, (&args.read).into(), err)? else {
         return Ok(2);
     };
@@ -320,11 +308,7 @@ impl Kind {
 }
 
 fn activity_inputs<'a>(a: &'a ActivityCmd, live_classes: &'static str) -> Inputs<'a> {
-    Inputs {
-        live: a.stream.live.as_deref().map(|c| (c, live_classes)),
-        follow: a.stream.follow,
-        files: &a.read.files,
-    }
+    Inputs::of(&a.stream, &a.read.files, live_classes)
 }
 
 /// Runs the records through the activity model into a report.

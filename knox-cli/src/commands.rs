@@ -401,71 +401,33 @@ pub fn write_exec(
 }
 
 fn write_json(out: &mut Vec<u8>, e: &Exec, settings: &Settings, clock: &mut Clock) {
-    let null = |o: &mut Vec<u8>| o.extend_from_slice(b"null");
     let mut o = Obj::new(out);
-    let t = o.key("time");
-    t.push(b'"');
-    clock.write(t, e.time);
-    t.push(b'"');
-    match &e.host {
-        Some(h) => o.str("host", h),
-        None => null(o.key("host")),
-    }
+    o.time("time", clock, e.time);
+    o.opt_str("host", e.host.as_deref());
     o.u64("event", e.event as u64);
-    match &e.id {
-        Some(id) => o.str("id", id.as_str()),
-        None => null(o.key("id")),
-    }
-    match &e.parent_id {
-        Some(id) => o.str("parent_id", id.as_str()),
-        None => null(o.key("parent_id")),
-    }
+    o.opt_str("id", e.id.as_ref().map(ProcessId::as_str));
+    o.opt_str("parent_id", e.parent_id.as_ref().map(ProcessId::as_str));
     o.u64("pid", e.pid as u64);
-    match e.ppid {
-        Some(p) => o.u64("ppid", p as u64),
-        None => null(o.key("ppid")),
-    }
+    o.opt_u64("ppid", e.ppid.map(u64::from));
     o.u64("auid", e.auid as u64);
     o.u64("euid", e.euid as u64);
     o.u64("ruid", e.ruid as u64);
-    match settings.accounts.user_name(e.euid) {
-        Some(u) => o.str("user", &u),
-        None => null(o.key("user")),
-    }
+    o.opt_str("user", settings.accounts.user_name(e.euid).as_deref());
     match &e.path {
         Some(p) => o.bytes("path", p),
-        None => null(o.key("path")),
+        None => o.null("path"),
     }
-    list(o.key("argv"), &e.argv);
-    match e.argc {
-        Some(n) => o.u64("argc", n as u64),
-        None => null(o.key("argc")),
-    }
-    list(o.key("envp"), &e.envp);
+    crate::jsonw::array(o.key("argv"), &e.argv, |o, s| crate::jsonw::bytes(o, s));
+    o.opt_u64("argc", e.argc.map(u64::from));
+    crate::jsonw::array(o.key("envp"), &e.envp, |o, s| crate::jsonw::bytes(o, s));
     o.bool("success", e.success);
-    match e.errno.filter(|_| !e.success) {
-        Some(n) => o.str("errno", n.name().unwrap_or("unknown")),
-        None => null(o.key("errno")),
-    }
-    match e.status {
-        Some(s) => o.u64("status", s as u64),
-        None => null(o.key("status")),
-    }
+    let errno = e.errno.filter(|_| !e.success);
+    o.opt_str("errno", errno.map(|n| n.name().unwrap_or("unknown")));
+    o.opt_u64("status", e.status.map(u64::from));
     o.str("file", &e.file);
     o.u64("offset", e.offset);
     o.end();
     out.push(b'\n');
-}
-
-fn list(out: &mut Vec<u8>, items: &[Box<[u8]>]) {
-    out.push(b'[');
-    for (i, s) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        crate::jsonw::bytes(out, s);
-    }
-    out.push(b']');
 }
 
 /// The executable's path (or argv[0] when the record has no path) and the arguments.

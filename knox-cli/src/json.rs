@@ -50,21 +50,13 @@ pub fn write_record(
     let null = |o: &mut Vec<u8>| o.extend_from_slice(b"null");
     let mut o = Obj::new(out);
     o.str("file", &src.name);
-    match &src.host {
-        Some(h) => o.str("host", h),
-        None => null(o.key("host")),
-    }
+    o.opt_str("host", src.host.as_deref());
     o.u64("offset", rec.offset());
     o.str("kind", kind);
     o.u64("length", rec.len() as u64);
     match time {
-        Some(t) => {
-            let v = o.key("time");
-            v.push(b'"');
-            clock.write(v, t);
-            v.push(b'"');
-        }
-        None => null(o.key("time")),
+        Some(t) => o.time("time", clock, t),
+        None => o.null("time"),
     }
     match time {
         Some(t) => {
@@ -103,15 +95,7 @@ pub fn write_record(
         Some(s) => o.bool("success", s),
         None => null(o.key("success")),
     }
-    let list = o.key("tokens");
-    list.push(b'[');
-    for (i, t) in tokens.iter().enumerate() {
-        if i > 0 {
-            list.push(b',');
-        }
-        crate::jsonw::token(list, t);
-    }
-    list.push(b']');
+    crate::jsonw::array(o.key("tokens"), &tokens, |o, t| crate::jsonw::token(o, t));
     if let Some(e) = &error {
         let mut eo = Obj::new(o.key("error"));
         eo.u64("offset", e.offset);

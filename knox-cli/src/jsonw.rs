@@ -85,9 +85,54 @@ impl<'a> Obj<'a> {
         o.push(b'"');
     }
 
+    /// `"key":null`
+    pub fn null(&mut self, k: &str) {
+        self.key(k).extend_from_slice(b"null");
+    }
+
+    /// A number, or null.
+    pub fn opt_u64(&mut self, k: &str, v: Option<u64>) {
+        match v {
+            Some(v) => self.u64(k, v),
+            None => self.null(k),
+        }
+    }
+
+    /// A string, or null.
+    pub fn opt_str(&mut self, k: &str, v: Option<&str>) {
+        match v {
+            Some(v) => self.str(k, v),
+            None => self.null(k),
+        }
+    }
+
+    /// A time as the clock writes it.
+    pub fn time(&mut self, k: &str, clock: &mut crate::time::Clock, t: bsm_format::Time) {
+        let o = self.key(k);
+        o.push(b'"');
+        clock.write(o, t);
+        o.push(b'"');
+    }
+
     pub fn end(self) {
         self.out.push(b'}');
     }
+}
+
+/// Appends a JSON array, each item written by `item`.
+pub fn array<T>(
+    out: &mut Vec<u8>,
+    items: impl IntoIterator<Item = T>,
+    mut item: impl FnMut(&mut Vec<u8>, T),
+) {
+    out.push(b'[');
+    for (i, x) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        item(out, x);
+    }
+    out.push(b']');
 }
 
 fn width(w: Width) -> &'static str {

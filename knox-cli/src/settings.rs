@@ -24,6 +24,20 @@ pub struct Inputs<'a> {
 }
 
 impl<'a> Inputs<'a> {
+    /// The inputs of a command that can also follow trails or read the live pipe, whose
+    /// `--live` without classes selects `live_classes`.
+    pub fn of(
+        stream: &'a crate::args::StreamArgs,
+        files: &'a [PathBuf],
+        live_classes: &'a str,
+    ) -> Inputs<'a> {
+        Inputs {
+            live: stream.live.as_deref().map(|c| (c, live_classes)),
+            follow: stream.follow,
+            files,
+        }
+    }
+
     /// Files, directories or stdin.
     pub fn files(files: &'a [PathBuf]) -> Inputs<'a> {
         Inputs {

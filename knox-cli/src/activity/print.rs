@@ -73,14 +73,8 @@ impl<'a> Out<'a> {
     ) -> Obj<'b> {
         let mut o = Obj::new(buf);
         o.str("id", p.id.as_str());
-        match &p.parent {
-            Some(id) => o.str("parent_id", id.as_str()),
-            None => o.key("parent_id").extend_from_slice(b"null"),
-        }
-        match host {
-            Some(h) => o.str("host", h),
-            None => o.key("host").extend_from_slice(b"null"),
-        }
+        o.opt_str("parent_id", p.parent.as_ref().map(|i| i.as_str()));
+        o.opt_str("host", host);
         o.u64("pid", p.pid as u64);
         o
     }
@@ -88,20 +82,6 @@ impl<'a> Out<'a> {
     fn line(&mut self, buf: &[u8]) -> io::Result<()> {
         self.out.write_all(buf)?;
         self.out.write_all(b"\n")
-    }
-}
-
-fn opt_u64(o: &mut Obj<'_>, k: &str, v: Option<u64>) {
-    match v {
-        Some(v) => o.u64(k, v),
-        None => o.key(k).extend_from_slice(b"null"),
-    }
-}
-
-fn opt_str(o: &mut Obj<'_>, k: &str, v: Option<&str>) {
-    match v {
-        Some(v) => o.str(k, v),
-        None => o.key(k).extend_from_slice(b"null"),
     }
 }
 
@@ -132,18 +112,17 @@ impl Report for Ps<'_> {
             let end = p.end.map(|t| self.o.time(t));
             let mut buf = Vec::new();
             let mut o = self.o.process_json(&mut buf, &p, model.host_name(p.host));
-            opt_u64(&mut o, "ppid", p.ppid.map(u64::from));
-            opt_u64(&mut o, "euid", euid.map(u64::from));
-            opt_str(
-                &mut o,
+            o.opt_u64("ppid", p.ppid.map(u64::from));
+            o.opt_u64("euid", euid.map(u64::from));
+            o.opt_str(
                 "user",
                 euid.and_then(|u| self.o.settings.accounts.user_name(u))
                     .as_deref(),
             );
-            opt_u64(&mut o, "auid", p.subject.map(|s| s.auid as u64));
+            o.opt_u64("auid", p.subject.map(|s| s.auid as u64));
             o.str("start", &start);
-            opt_str(&mut o, "end", end.as_deref());
-            opt_u64(&mut o, "status", p.status().map(u64::from));
+            o.opt_str("end", end.as_deref());
+            o.opt_u64("status", p.status().map(u64::from));
             o.u64("files", p.data.files);
             o.u64("net", p.data.net);
             o.u64("failed", p.data.failed);
@@ -399,9 +378,9 @@ impl Report for Errors<'_> {
                 let mut buf = Vec::new();
                 let mut o = self.o.process_json(&mut buf, &p, model.host_name(p.host));
                 o.u64("errno", g.errno as u64);
-                opt_str(&mut o, "errno_name", errno);
+                o.opt_str("errno_name", errno);
                 o.u64("event", g.event as u64);
-                opt_str(&mut o, "event_name", event.as_deref());
+                o.opt_str("event_name", event.as_deref());
                 o.u64("count", g.count);
                 o.str("first", &first);
                 let list = o.key("examples");
@@ -506,7 +485,7 @@ impl Report for Net<'_> {
                     _ => o.str("address", &address),
                 }
                 o.bool("success", n.success);
-                opt_str(&mut o, "errno", errno);
+                o.opt_str("errno", errno);
                 o.u64("count", n.count);
                 o.str("first", &first);
                 o.str("last", &last);

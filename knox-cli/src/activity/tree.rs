@@ -163,25 +163,13 @@ impl<'a> Tree<'a> {
             let mut buf = Vec::new();
             let mut o = crate::jsonw::Obj::new(&mut buf);
             o.str("id", &l.id);
-            match &l.parent_id {
-                Some(p) => o.str("parent_id", p),
-                None => o.key("parent_id").extend_from_slice(b"null"),
-            }
-            match &l.host {
-                Some(h) => o.str("host", h),
-                None => o.key("host").extend_from_slice(b"null"),
-            }
+            o.opt_str("parent_id", l.parent_id.as_deref());
+            o.opt_str("host", l.host.as_deref());
             o.u64("pid", l.pid as u64);
-            match l.ppid {
-                Some(p) => o.u64("ppid", p as u64),
-                None => o.key("ppid").extend_from_slice(b"null"),
-            }
+            o.opt_u64("ppid", l.ppid.map(u64::from));
             o.u64("depth", depth as u64);
             o.str("command", &l.command);
-            match l.status {
-                Some(s) => o.u64("status", s as u64),
-                None => o.key("status").extend_from_slice(b"null"),
-            }
+            o.opt_u64("status", l.status.map(u64::from));
             o.bool("running", running);
             o.bool("context", context);
             o.end();

@@ -72,39 +72,19 @@ impl Printer<'_> {
 
     /// Appends the text form of one token (without the trailing delimiter or newline).
     pub(super) fn text_token(&mut self, out: &mut Vec<u8>, t: &Token) {
-        match t {
-            Token::Header(_) | Token::Trailer(_) | Token::File(_) => self.text_header(out, t),
-            Token::Subject(_) | Token::Process(_) => self.text_process(out, t),
-            Token::Return(_) | Token::Exit(_) | Token::ReturnUuid(_) => self.text_result(out, t),
-            Token::Arg(_) | Token::ArgUuid(_) => self.text_arg(out, t),
-            Token::Attr(_) => self.text_attr(out, t),
-            Token::InAddr(_)
-            | Token::InAddrEx(_)
-            | Token::Ip(_)
-            | Token::Iport(_)
-            | Token::Socket(_)
-            | Token::SocketEx(_)
-            | Token::SockInet(_)
-            | Token::SockUnix(_) => self.text_net(out, t),
-            Token::Ipc(_) | Token::IpcPerm(_) => self.text_ipc(out, t),
-            Token::Path(_)
-            | Token::Text(_)
-            | Token::Zonename(_)
-            | Token::ExecArgs(_)
-            | Token::ExecEnv(_)
-            | Token::Krb5Principal(_)
-            | Token::CertHash(_) => self.text_strings(out, t),
-            Token::Data(_)
-            | Token::Opaque(_)
-            | Token::Seq(_)
-            | Token::Privset(_)
-            | Token::Upriv(_)
-            | Token::NewGroups(_)
-            | Token::Rights(_)
-            | Token::Identity(_)
-            | Token::Unknown { .. } => self.text_misc(out, t),
+        use super::tokens::{family, Family};
+        match family(t) {
+            Some(Family::Header) => self.text_header(out, t),
+            Some(Family::Process) => self.text_process(out, t),
+            Some(Family::Result) => self.text_result(out, t),
+            Some(Family::Arg) => self.text_arg(out, t),
+            Some(Family::Attr) => self.text_attr(out, t),
+            Some(Family::Net) => self.text_net(out, t),
+            Some(Family::Ipc) => self.text_ipc(out, t),
+            Some(Family::Strings) => self.text_strings(out, t),
+            Some(Family::Misc) => self.text_misc(out, t),
             // A token type added to the decoder but not yet to the printer.
-            _ => self.label(out, t, "unknown"),
+            None => self.label(out, t, "unknown"),
         }
     }
 }

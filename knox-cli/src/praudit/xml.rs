@@ -59,38 +59,19 @@ impl Printer<'_> {
 
     /// Appends the XML form of one token (without the newline that separates tokens).
     pub(super) fn xml_token(&mut self, out: &mut Vec<u8>, t: &Token) {
-        match t {
-            Token::Header(_) | Token::Trailer(_) | Token::File(_) => self.xml_header(out, t),
-            Token::Subject(_) | Token::Process(_) => self.xml_process(out, t),
-            Token::Return(_) | Token::Exit(_) | Token::ReturnUuid(_) => self.xml_result(out, t),
-            Token::Arg(_) | Token::ArgUuid(_) => self.xml_arg(out, t),
-            Token::Attr(_) => self.xml_attr(out, t),
-            Token::InAddr(_)
-            | Token::InAddrEx(_)
-            | Token::Ip(_)
-            | Token::Iport(_)
-            | Token::Socket(_)
-            | Token::SocketEx(_)
-            | Token::SockInet(_)
-            | Token::SockUnix(_) => self.xml_net(out, t),
-            Token::Ipc(_) | Token::IpcPerm(_) => self.xml_ipc(out, t),
-            Token::Path(_)
-            | Token::Text(_)
-            | Token::Zonename(_)
-            | Token::ExecArgs(_)
-            | Token::ExecEnv(_)
-            | Token::Krb5Principal(_)
-            | Token::CertHash(_) => self.xml_strings(out, t),
-            Token::Data(_)
-            | Token::Opaque(_)
-            | Token::Seq(_)
-            | Token::Privset(_)
-            | Token::Upriv(_)
-            | Token::NewGroups(_)
-            | Token::Rights(_)
-            | Token::Identity(_) => self.xml_misc(out, t),
+        use super::tokens::{family, Family};
+        match family(t) {
+            Some(Family::Header) => self.xml_header(out, t),
+            Some(Family::Process) => self.xml_process(out, t),
+            Some(Family::Result) => self.xml_result(out, t),
+            Some(Family::Arg) => self.xml_arg(out, t),
+            Some(Family::Attr) => self.xml_attr(out, t),
+            Some(Family::Net) => self.xml_net(out, t),
+            Some(Family::Ipc) => self.xml_ipc(out, t),
+            Some(Family::Strings) => self.xml_strings(out, t),
+            Some(Family::Misc) => self.xml_misc(out, t),
             // Unknown tokens print nothing, as in praudit.
-            _ => {}
+            None => {}
         }
     }
 }
