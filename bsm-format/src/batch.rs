@@ -20,15 +20,35 @@ use crate::record::Record;
 /// little next to decoding it, small enough that a few batches in flight stay a few MiB.
 pub const DEFAULT_BATCH: usize = 1 << 20;
 
-/// What framing found at one place of a batch.
-#[derive(Debug, Clone)]
-enum Unit {
-    /// A record: its start and length in the batch's bytes.
-    Record {
-        start: usize,
-        len: usize,
-    },
-    Error(Error),
+/// How far ahead of framing a mapped trail is read.
+const PREFETCH: usize = 4096;
+
+/// A batch is at most this large (its offsets are 32-bit), whatever size is asked for.
+const MAX_BATCH: usize = 1 << 30;
+
+/// What framing found in a batch, in order, compactly: a record is its (start, length) in the
+/// batch's bytes; an error is `(index in errors, ERROR)`.
+#[derive(Debug, Clone, Default)]
+struct Units {
+    spans: Vec<(u32, u32)>,
+    errors: Vec<Error>,
+}
+
+const ERROR: u32 = u32::MAX;
+
+impl Units {
+    fn record(&mut self, start: usize, len: usize) {
+        self.spans.push((start as u32, len as u32));
+    }
+
+    fn error(&mut self, e: Error) {
+        self.spans.push((self.errors.len() as u32, ERROR));
+        self.errors.push(e);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
 }
 
 /// Framed records (and framing errors) of one stretch of the input, in input order.
@@ -37,25 +57,28 @@ pub struct Batch {
     data: Bytes,
     /// Absolute offset of `data[0]` in the input.
     base: u64,
-    units: Vec<Unit>,
+    units: Units,
 }
 
 impl Batch {
     /// The records and framing errors of the batch, in input order. A record borrows the
     /// batch's bytes; [`Batch::shared`] gives an owned handle on them.
     pub fn iter(&self) -> impl Iterator<Item = Result<Record<'_>, Error>> + '_ {
-        self.units.iter().map(move |u| match u {
-            Unit::Record { start, len } => Ok(Record::new(
-                self.base + *start as u64,
-                &self.data[*start..*start + *len],
-            )),
-            Unit::Error(e) => Err(e.clone()),
+        self.units.spans.iter().map(move |&(start, len)| {
+            if len == ERROR {
+                return Err(self.units.errors[start as usize].clone());
+            }
+            let (start, len) = (start as usize, len as usize);
+            Ok(Record::new(
+                self.base + start as u64,
+                &self.data[start..start + len],
+            ))
         })
     }
 
     /// How many records and errors the batch holds.
     pub fn len(&self) -> usize {
-        self.units.len()
+        self.units.spans.len()
     }
 
     /// Whether the batch holds nothing.
@@ -95,7 +118,7 @@ pub struct Batches<R> {
     /// The end of the furthest record framed so far in `buf` (a record that its trailer does
     /// not confirm may reach past where framing continues).
     reach: usize,
-    units: Vec<Unit>,
+    units: Units,
     framer: Framer,
     eof: bool,
     /// The last read returned less than it asked for: the input has nothing more at once.
@@ -114,14 +137,14 @@ impl<R: Read> Batches<R> {
     /// Batches of about `batch_size` bytes (at least 1; a batch holds at least one whole record
     /// or error, so a tiny size gives a batch per record).
     pub fn with_options(inner: R, batch_size: usize, opts: FrameOptions) -> Batches<R> {
-        let batch_size = batch_size.max(1);
+        let batch_size = batch_size.clamp(1, MAX_BATCH);
         Batches {
             inner,
             buf: BytesMut::new(),
             base: 0,
             framed: 0,
             reach: 0,
-            units: Vec::new(),
+            units: Units::default(),
             framer: Framer::new(opts),
             eof: false,
             quiet: false,
@@ -159,7 +182,7 @@ impl<R: Read> Batches<R> {
                 Err(e) => {
                     let at = self.base + self.buf.len() as u64;
                     self.units
-                        .push(Unit::Error(Error::new(at, ErrorKind::Io(e.to_string()))));
+                        .error(Error::new(at, ErrorKind::Io(e.to_string())));
                     self.done = true;
                 }
             }
@@ -172,15 +195,12 @@ impl<R: Read> Batches<R> {
             let at = self.base + self.framed as u64;
             match self.framer.step(&self.buf[self.framed..], at, self.eof) {
                 Action::Record { len, consume } => {
-                    self.units.push(Unit::Record {
-                        start: self.framed,
-                        len,
-                    });
+                    self.units.record(self.framed, len);
                     self.reach = self.reach.max(self.framed + len);
                     self.framed += consume;
                 }
                 Action::Error { error, consume } => {
-                    self.units.push(Unit::Error(error));
+                    self.units.error(*error);
                     self.framed += consume;
                 }
                 Action::Skip(n) => self.framed += n,
@@ -188,7 +208,8 @@ impl<R: Read> Batches<R> {
                 Action::NeedMore => return false,
             }
             self.reach = self.reach.max(self.framed);
-            if self.framed >= self.batch_size && self.framed >= self.reach {
+            if !self.units.is_empty() && self.framed >= self.batch_size && self.framed >= self.reach
+            {
                 return true;
             }
         }
@@ -239,5 +260,83 @@ impl<R: Read> Batches<R> {
                 }
             }
         }
+    }
+}
+
+/// Batches over a trail already in memory (a mapped file): the same framing, and no copy at all —
+/// each batch is a slice of `data`.
+pub struct MemoryBatches {
+    data: Bytes,
+    /// How far framing has gone.
+    framed: usize,
+    /// The furthest end of a record framed so far.
+    reach: usize,
+    framer: Framer,
+    done: bool,
+    batch_size: usize,
+}
+
+impl MemoryBatches {
+    /// Batches of about `batch_size` bytes of `data`.
+    pub fn new(data: Bytes, batch_size: usize, opts: FrameOptions) -> MemoryBatches {
+        MemoryBatches {
+            data,
+            framed: 0,
+            reach: 0,
+            framer: Framer::new(opts),
+            done: false,
+            batch_size: batch_size.clamp(1, MAX_BATCH),
+        }
+    }
+
+    /// The next batch, or `None` at the end.
+    pub fn next_batch(&mut self) -> Option<Batch> {
+        if self.done {
+            return None;
+        }
+        let start = self.framed;
+        let mut units = Units::default();
+        loop {
+            // Framing reads each record's header, then its trailer, then the next header: a
+            // chain of loads that waits on memory. A read well ahead starts fetching the bytes
+            // framing will need soon, while it works on these.
+            if let Some(&b) = self.data.get(self.framed + PREFETCH) {
+                std::hint::black_box(b);
+            }
+            let at = self.framed as u64;
+            match self.framer.step(&self.data[self.framed..], at, true) {
+                Action::Record { len, consume } => {
+                    units.record(self.framed - start, len);
+                    self.reach = self.reach.max(self.framed + len);
+                    self.framed += consume;
+                }
+                Action::Error { error, consume } => {
+                    units.error(*error);
+                    self.framed += consume;
+                }
+                Action::Skip(n) => self.framed += n,
+                Action::End | Action::NeedMore => {
+                    // At the end of the input framing never needs more.
+                    self.done = true;
+                    break;
+                }
+            }
+            self.reach = self.reach.max(self.framed);
+            if !units.is_empty()
+                && self.framed - start >= self.batch_size
+                && self.framed >= self.reach
+            {
+                break;
+            }
+        }
+        if units.is_empty() {
+            return None;
+        }
+        let end = self.reach.min(self.data.len()).max(start);
+        Some(Batch {
+            data: self.data.slice(start..end),
+            base: start as u64,
+            units,
+        })
     }
 }

@@ -48,9 +48,10 @@ pub(crate) enum Action {
         len: usize,
         consume: usize,
     },
-    /// Report an error, then drop `consume` bytes.
+    /// Report an error, then drop `consume` bytes (boxed: errors are rare, and a small
+    /// action is cheaper to hand back for every record).
     Error {
-        error: Error,
+        error: Box<Error>,
         consume: usize,
     },
     /// Drop `n` bytes silently (already reported).
@@ -110,7 +111,19 @@ impl Framer {
         }
     }
 
+    #[inline]
     pub(crate) fn step(&mut self, buf: &[u8], base: u64, at_eof: bool) -> Action {
+        // The common case first: a confirmed record where one is expected.
+        if matches!(self.state, State::Normal) {
+            if let Some(len) = confirmed_record(buf, self.opts.max_record) {
+                return Action::Record { len, consume: len };
+            }
+        }
+        self.step_slow(buf, base, at_eof)
+    }
+
+    #[inline(never)]
+    fn step_slow(&mut self, buf: &[u8], base: u64, at_eof: bool) -> Action {
         match self.state.clone() {
             State::Done => Action::End,
             State::Sync => match scan(buf, buf.len(), at_eof, self.opts.max_record, Some(0x14)) {
@@ -126,12 +139,12 @@ impl Framer {
                         return Action::End;
                     }
                     Action::Error {
-                        error: Error::new(
+                        error: Box::new(Error::new(
                             0,
                             ErrorKind::NoRecord {
                                 skipped: base + buf.len() as u64,
                             },
-                        ),
+                        )),
                         consume: buf.len(),
                     }
                 }
@@ -161,7 +174,7 @@ impl Framer {
                         if !self.opts.resync {
                             self.state = State::Done;
                             return Action::Error {
-                                error: Error::new(base, kind),
+                                error: Box::new(Error::new(base, kind)),
                                 consume: buf.len(),
                             };
                         }
@@ -185,7 +198,7 @@ impl Framer {
                     Scan::Found(q) => {
                         self.state = State::Normal;
                         Action::Error {
-                            error: report(base + q as u64),
+                            error: Box::new(report(base + q as u64)),
                             consume: q,
                         }
                     }
@@ -194,7 +207,7 @@ impl Framer {
                     Scan::NotFound if at_eof => {
                         self.state = State::Done;
                         Action::Error {
-                            error: report(base + buf.len() as u64),
+                            error: Box::new(report(base + buf.len() as u64)),
                             consume: buf.len(),
                         }
                     }
@@ -222,6 +235,22 @@ impl Framer {
             }
         }
     }
+}
+
+/// The length of the record at the start of `buf` when it is an ordinary record that is whole
+/// in `buf` and confirmed by its trailer (what nearly every step finds). Anything else (file
+/// tokens, damage, a record not yet whole) goes the slow way.
+#[inline(always)]
+fn confirmed_record(buf: &[u8], max: u32) -> Option<usize> {
+    let kind = HeaderKind::from_id(*buf.first()?)?;
+    let size = u32_at(buf, 1)?;
+    let len = size as usize;
+    if size < kind.min_size() || size > max || len > buf.len() {
+        return None;
+    }
+    let t = buf.get(len.checked_sub(TRAILER_SIZE)?..len)?;
+    (t[0] == 0x13 && t[1..3] == TRAILER_MAGIC.to_be_bytes() && u32_at(t, 3) == Some(size))
+        .then_some(len)
 }
 
 fn u32_at(buf: &[u8], at: usize) -> Option<u32> {

@@ -22,6 +22,7 @@ mod error;
 mod frame;
 pub mod generate;
 mod ids;
+mod layout;
 mod reader;
 mod record;
 pub mod tables;
@@ -31,7 +32,7 @@ pub mod trailname;
 pub mod types;
 mod wire;
 
-pub use batch::{Batch, Batches, DEFAULT_BATCH};
+pub use batch::{Batch, Batches, MemoryBatches, DEFAULT_BATCH};
 pub use error::{Error, ErrorKind};
 pub use frame::{FrameOptions, DEFAULT_MAX_RECORD};
 pub use ids::TokenId;

@@ -86,7 +86,7 @@ impl<R: Read> RecordReader<R> {
                 }
                 Action::Error { error, consume } => {
                     self.consume(consume);
-                    return Some(Err(error));
+                    return Some(Err(*error));
                 }
                 Action::Skip(n) => self.consume(n),
                 Action::End => return None,

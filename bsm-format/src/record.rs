@@ -88,6 +88,70 @@ impl<'a> Record<'a> {
     }
 }
 
+/// Most tokens of a record walked by their layouts alone (more go through the decoder).
+const SCAN_MAX: usize = 64;
+
+impl<'a> Record<'a> {
+    /// Calls `f` with the id and the bytes of each token of the record, in order, and returns
+    /// the first problem decoding it: the same tokens, bytes and error as [`Record::tokens`]
+    /// gives, without building token values. A well-formed record made of the common tokens is
+    /// walked by their layouts alone; any other record is decoded in full.
+    pub fn scan(&self, mut f: impl FnMut(TokenId, &'a [u8])) -> Option<Error> {
+        let b = self.bytes;
+        let mut ends = [0u32; SCAN_MAX];
+        if let Some(n) = self.simple_walk(&mut ends) {
+            let mut start = 0;
+            for &end in &ends[..n] {
+                let end = end as usize;
+                f(TokenId(b[start]), &b[start..end]);
+                start = end;
+            }
+            return None;
+        }
+        let mut toks = self.tokens();
+        loop {
+            let start = (toks.offset() - self.offset) as usize;
+            match toks.next()? {
+                Ok(t) => {
+                    let end = (toks.offset() - self.offset) as usize;
+                    f(t.id(), &b[start..end]);
+                }
+                Err(e) => return Some(e),
+            }
+        }
+    }
+
+    /// Writes the ends of the tokens of a well-formed record of common tokens and returns how
+    /// many; `None` when the record needs the full decoder.
+    #[inline(always)]
+    fn simple_walk(&self, ends: &mut [u32; SCAN_MAX]) -> Option<usize> {
+        let b = self.bytes;
+        let header = crate::layout::read::<zerocopy::byteorder::big_endian::U32>(b.get(1..)?)?;
+        let mut pos = 1 + crate::layout::header_len(b[0], &b[1..])?;
+        ends[0] = pos as u32;
+        let mut n = 1;
+        while n < SCAN_MAX {
+            let id = *b.get(pos)?;
+            let rest = &b[pos + 1..];
+            if id == TokenId::TRAILER.0 {
+                let t = crate::layout::read::<crate::layout::Trailer>(rest)?;
+                let whole = pos + TRAILER_SIZE == b.len()
+                    && t.magic.get() == TRAILER_MAGIC
+                    && t.size.get() == header.get();
+                if !whole {
+                    return None;
+                }
+                ends[n] = b.len() as u32;
+                return Some(n + 1);
+            }
+            pos += 1 + crate::layout::simple_len(id, rest)?;
+            ends[n] = pos as u32;
+            n += 1;
+        }
+        None
+    }
+}
+
 /// Decoding context shared by the tokens of one record.
 pub(crate) struct Ctx<'a> {
     pub(crate) buf: &'a [u8],
@@ -184,6 +248,7 @@ impl<'a> Tokens<'a> {
 impl<'a> Iterator for Tokens<'a> {
     type Item = Result<Token<'a>, Error>;
 
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(e) = self.pending.take() {
             return self.fail(e);

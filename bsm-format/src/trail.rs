@@ -54,7 +54,7 @@ impl<'a> Iterator for Trail<'a> {
                 }
                 Action::Error { error, consume } => {
                     self.pos += consume;
-                    return Some(Err(error));
+                    return Some(Err(*error));
                 }
                 Action::Skip(n) => self.pos += n,
                 // Never asked at the end of input; treat defensively as the end.

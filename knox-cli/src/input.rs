@@ -19,6 +19,13 @@ pub enum Source {
     Memory(std::sync::Arc<[u8]>),
 }
 
+/// An opened source.
+pub enum Opened {
+    /// A regular file, mapped into memory.
+    Mapped(bsm_io::map::Mapped),
+    Stream(Box<dyn Read>),
+}
+
 /// How the live audit pipe is set up: the classes to select (and for events not attributable
 /// to a user), and the length of its queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +50,20 @@ impl Source {
         matches!(self, Source::Follow(_) | Source::Live(_))
     }
 
-    pub fn open(&self) -> io::Result<Box<dyn Read>> {
+    /// Opens the source: a regular file is mapped into memory, anything else read as a stream.
+    pub fn open(&self) -> io::Result<Opened> {
+        if let Source::File(p) = self {
+            let f = File::open(p)?;
+            return Ok(match bsm_io::map::map(&f)? {
+                Some(m) => Opened::Mapped(m),
+                None => Opened::Stream(Box::new(f)),
+            });
+        }
+        self.open_stream().map(Opened::Stream)
+    }
+
+    /// Opens the source as a byte stream.
+    pub fn open_stream(&self) -> io::Result<Box<dyn Read>> {
         Ok(match self {
             Source::Stdin => Box::new(io::stdin().lock()),
             Source::File(p) => Box::new(File::open(p)?),

@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::{mpsc, Arc, Mutex};
 
-use bsm_format::{Batch, Batches, FrameOptions, Record};
+use bsm_format::{Batch, Batches, FrameOptions, MemoryBatches, Record};
 
-use crate::input::Source;
+use crate::input::{Opened, Source};
 use crate::report::{Problem, Problems};
 
 /// A source as the tools see it while reading.
@@ -129,7 +129,7 @@ where
                 }
             };
             deliver(Item::Opened(i), sources, sink, err, &mut problems, opts)?;
-            let mut batches = Batches::with_options(reader, opts.batch, opts.frame);
+            let mut batches = BatchesOf::new(reader, opts);
             while let Some(b) = batches.next_batch() {
                 let item = map_batch(&mut m, i, info, &b);
                 deliver(item, sources, sink, err, &mut problems, opts)?;
@@ -141,6 +141,45 @@ where
     run_parallel(sources, opts, new_mapper, sink, err, &mut problems)?;
     sink.finish()?;
     Ok(problems)
+}
+
+/// At most this many batches are read ahead of the sink.
+fn in_flight(threads: usize) -> usize {
+    2 * threads + 2
+}
+
+/// The batches of an opened source.
+enum BatchesOf {
+    /// A mapped file, and how far behind framing its pages are handed back.
+    Mapped(MemoryBatches, bsm_io::map::Mapped, usize),
+    Stream(Batches<Box<dyn std::io::Read>>),
+}
+
+impl BatchesOf {
+    fn new(opened: Opened, opts: &Options) -> BatchesOf {
+        match opened {
+            Opened::Mapped(m) => {
+                // Well behind the batches in flight (twice their bound), at least 16 MiB.
+                let keep = (16 << 20).max(2 * in_flight(opts.threads) * opts.batch);
+                let batches = MemoryBatches::new(m.bytes(), opts.batch, opts.frame);
+                BatchesOf::Mapped(batches, m, keep)
+            }
+            Opened::Stream(r) => {
+                BatchesOf::Stream(Batches::with_options(r, opts.batch, opts.frame))
+            }
+        }
+    }
+
+    fn next_batch(&mut self) -> Option<Batch> {
+        match self {
+            BatchesOf::Mapped(b, m, keep) => {
+                let batch = b.next_batch()?;
+                m.release_before((batch.offset() as usize).saturating_sub(*keep));
+                Some(batch)
+            }
+            BatchesOf::Stream(b) => b.next_batch(),
+        }
+    }
 }
 
 /// Maps one batch: every record through the mapper, every problem noted with its source.
@@ -215,8 +254,7 @@ where
         Map(usize, Batch),
         Pass(Item<P>),
     }
-    // At most this many batches are read ahead of the sink.
-    let in_flight = 2 * opts.threads + 2;
+    let in_flight = in_flight(opts.threads);
     let (work_tx, work_rx) = mpsc::channel::<(u64, Work<M::Part>)>();
     let work_rx = Mutex::new(work_rx);
     let (done_tx, done_rx) = mpsc::channel::<(u64, Item<M::Part>)>();
@@ -248,7 +286,7 @@ where
                 if !send(Work::Pass(Item::Opened(i))) {
                     return;
                 }
-                let mut batches = Batches::with_options(reader, opts.batch, opts.frame);
+                let mut batches = BatchesOf::new(reader, opts);
                 while let Some(b) = batches.next_batch() {
                     if !send(Work::Map(i, b)) {
                         return;

@@ -3,10 +3,8 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use std::collections::HashMap;
-
 use bsm_format::tables::EventTable;
-use bsm_format::{Batch, Record, RecordKind, Time, Token};
+use bsm_format::{Batch, Record, RecordKind, Time, TokenId};
 use serde::Serialize;
 
 use crate::pipeline::{Mapper, Sink, SourceInfo};
@@ -58,7 +56,8 @@ pub struct Counts {
     file_tokens: u64,
     kinds: [u64; 4],
     by_id: Vec<u64>,
-    events: HashMap<u16, u64>,
+    /// (event, records) of the events seen.
+    events: Vec<(u16, u64)>,
     failures: u64,
     range: Option<(Time, Time)>,
 }
@@ -71,7 +70,7 @@ impl Default for Counts {
             file_tokens: 0,
             kinds: [0; 4],
             by_id: vec![0; 256],
-            events: HashMap::new(),
+            events: Vec::new(),
             failures: 0,
             range: None,
         }
@@ -81,6 +80,9 @@ impl Default for Counts {
 /// Counts the selected records of each batch.
 pub struct Counter<'s> {
     counts: Counts,
+    /// Records by event number (no hashing on the hot path), and the numbers seen.
+    events: Vec<u64>,
+    touched: Vec<u16>,
     filter: &'s crate::filter::Filter,
 }
 
@@ -88,6 +90,8 @@ impl<'s> Counter<'s> {
     pub fn new(filter: &'s crate::filter::Filter) -> Counter<'s> {
         Counter {
             counts: Counts::default(),
+            events: vec![0; 1 << 16],
+            touched: Vec::new(),
             filter,
         }
     }
@@ -109,28 +113,34 @@ impl Mapper for Counter<'_> {
                 c.kinds[h as usize] += 1;
             }
         }
-        for t in rec.tokens() {
-            let t = match t {
-                Ok(t) => t,
-                Err(e) => return Some(e),
-            };
-            c.by_id[t.id().0 as usize] += 1;
-            match t {
-                Token::Header(h) => {
-                    *c.events.entry(h.event.0).or_default() += 1;
-                    let (lo, hi) = c.range.get_or_insert((h.time, h.time));
-                    *lo = (*lo).min(h.time);
-                    *hi = (*hi).max(h.time);
-                }
-                Token::Return(r) if !r.errno.is_success() => c.failures += 1,
-                _ => {}
+        if let Ok(h) = rec.header() {
+            let n = &mut self.events[h.event.0 as usize];
+            if *n == 0 {
+                self.touched.push(h.event.0);
             }
+            *n += 1;
+            let (lo, hi) = c.range.get_or_insert((h.time, h.time));
+            *lo = (*lo).min(h.time);
+            *hi = (*hi).max(h.time);
         }
-        None
+        let mut failed = false;
+        let e = rec.scan(|id, bytes| {
+            c.by_id[id.0 as usize] += 1;
+            // A return token's errno is the byte after its id.
+            failed |= matches!(id, TokenId::RETURN32 | TokenId::RETURN64) && bytes[1] != 0;
+        });
+        c.failures += failed as u64;
+        e
     }
 
     fn take(&mut self) -> Counts {
-        std::mem::take(&mut self.counts)
+        let mut c = std::mem::take(&mut self.counts);
+        c.events = self
+            .touched
+            .drain(..)
+            .map(|e| (e, std::mem::take(&mut self.events[e as usize])))
+            .collect();
+        c
     }
 }
 

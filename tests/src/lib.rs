@@ -199,6 +199,29 @@ pub fn decode_batches(data: &[u8], size: usize) -> Vec<Unit> {
     v
 }
 
+/// Decodes a whole trail held in memory through batches of about `size` bytes (the path of
+/// mapped files).
+pub fn decode_memory_batches(data: &[u8], size: usize) -> Vec<Unit> {
+    let mut b = bsm_format::MemoryBatches::new(
+        bytes::Bytes::copy_from_slice(data),
+        size,
+        bsm_format::FrameOptions::default(),
+    );
+    let mut v = Vec::new();
+    while let Some(batch) = b.next_batch() {
+        for x in batch.iter() {
+            v.push(match x {
+                Ok(rec) => {
+                    assert_eq!(batch.shared(&rec).as_deref(), Some(rec.bytes()));
+                    unit_of(rec)
+                }
+                Err(e) => Unit::Error(e.to_string()),
+            });
+        }
+    }
+    v
+}
+
 /// The buffer sizes every streaming test runs at.
 pub const CHUNKS: [usize; 5] = [1, 7, 64, 4096, 65536];
 

@@ -2,7 +2,9 @@
 //! every intact record before and after it is still decoded (praudit stops or skips silently).
 //! The same through the slice iterator and the streaming reader at every buffer size.
 
-use knox_tests::{decode_batches, decode_reader, decode_slice, oracle, Unit, CHUNKS};
+use knox_tests::{
+    decode_batches, decode_memory_batches, decode_reader, decode_slice, oracle, Unit, CHUNKS,
+};
 
 fn rec(offset: u64, ids: &[u8], error: Option<&str>) -> Unit {
     Unit::Record {
@@ -115,6 +117,11 @@ fn malformed_inputs_report_problems_and_keep_good_records() {
                 &decode_batches(&data, chunk),
                 want,
                 "{name} (batches of {chunk} bytes)"
+            );
+            assert_eq!(
+                &decode_memory_batches(&data, chunk),
+                want,
+                "{name} (batches of {chunk} bytes in memory)"
             );
         }
     }

@@ -5,7 +5,9 @@ use bsm_format::encode::{with_nul, RecordBuilder};
 use bsm_format::generate::{Generator, HeaderMix};
 use bsm_format::token::{Attr, Return, StringList, Width};
 use bsm_format::{records, BsmErrno, EventType, RecordKind, Text, Time, Token};
-use knox_tests::{decode_batches, decode_reader, decode_slice, oracle, Unit, CHUNKS};
+use knox_tests::{
+    decode_batches, decode_memory_batches, decode_reader, decode_slice, oracle, Unit, CHUNKS,
+};
 
 fn good_records(units: &[Unit]) -> Vec<u64> {
     units
@@ -66,6 +68,11 @@ fn reader_equals_slice_on_oracle_trails_and_generated_trails() {
                 decode_batches(data, chunk),
                 want,
                 "{name}: {chunk}-byte batches"
+            );
+            assert_eq!(
+                decode_memory_batches(data, chunk),
+                want,
+                "{name}: {chunk}-byte batches in memory"
             );
         }
     }
@@ -172,6 +179,11 @@ fn a_corrupt_byte_count_does_not_swallow_the_records_after_it() {
     // see the same records.
     for size in [1, 7, 64, 300, 1000, 4096] {
         assert_eq!(decode_batches(&data, size), units, "{size}-byte batches");
+        assert_eq!(
+            decode_memory_batches(&data, size),
+            units,
+            "{size}-byte memory batches"
+        );
         assert_eq!(decode_reader(&data, size), units, "{size}-byte reads");
     }
 }
@@ -196,6 +208,11 @@ fn every_truncation_keeps_the_records_before_the_cut() {
         for chunk in [1, 64] {
             assert_eq!(decode_reader(&data[..cut], chunk), units, "cut at {cut}");
             assert_eq!(decode_batches(&data[..cut], chunk), units, "cut at {cut}");
+            assert_eq!(
+                decode_memory_batches(&data[..cut], chunk),
+                units,
+                "cut at {cut}"
+            );
         }
     }
 }

@@ -1,0 +1,242 @@
+//! The fixed parts of the common tokens as they lie on the wire (after the token id), read in
+//! place through zerocopy's big-endian types: one bounds check for a whole block. The decoders
+//! read them this way, and [`crate::Record::scan`] takes token lengths from them, so each layout
+//! is written down once.
+
+use zerocopy::byteorder::big_endian::{U16, U32, U64};
+use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
+
+/// header32 (0x14).
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct Header32 {
+    pub size: U32,
+    pub version: u8,
+    pub event: U16,
+    pub modifier: U16,
+    pub sec: U32,
+    pub msec: U32,
+}
+
+/// header64 (0x74).
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct Header64 {
+    pub size: U32,
+    pub version: u8,
+    pub event: U16,
+    pub modifier: U16,
+    pub sec: U64,
+    pub msec: U64,
+}
+
+/// The start of header32_ex and header64_ex (0x15, 0x79): the host address and the time follow.
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct HeaderEx {
+    pub size: U32,
+    pub version: u8,
+    pub event: U16,
+    pub modifier: U16,
+    pub address_type: U32,
+}
+
+/// The ids every subject and process token starts with.
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct Ids {
+    pub auid: U32,
+    pub euid: U32,
+    pub egid: U32,
+    pub ruid: U32,
+    pub rgid: U32,
+    pub pid: U32,
+    pub sid: U32,
+}
+
+/// subject32 and process32 (0x24, 0x26).
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct Subject32 {
+    pub ids: Ids,
+    pub port: U32,
+    pub addr: [u8; 4],
+}
+
+/// subject64 and process64 (0x75, 0x77).
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct Subject64 {
+    pub ids: Ids,
+    pub port: U64,
+    pub addr: [u8; 4],
+}
+
+/// The start of subject32_ex and process32_ex (0x7a, 0x7b): 4 or 16 address bytes follow.
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct Subject32Ex {
+    pub ids: Ids,
+    pub port: U32,
+    pub address_type: U32,
+}
+
+/// The start of subject64_ex and process64_ex (0x7c, 0x7d).
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct Subject64Ex {
+    pub ids: Ids,
+    pub port: U64,
+    pub address_type: U32,
+}
+
+/// return32 (0x27).
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct Return32 {
+    pub errno: u8,
+    pub value: U32,
+}
+
+/// return64 (0x72).
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct Return64 {
+    pub errno: u8,
+    pub value: U64,
+}
+
+/// The start of arg32 (0x2d): a counted text follows.
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct Arg32 {
+    pub argno: u8,
+    pub value: U32,
+    pub text_len: U16,
+}
+
+/// The start of arg64 (0x71).
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct Arg64 {
+    pub argno: u8,
+    pub value: U64,
+    pub text_len: U16,
+}
+
+/// attr32 (0x3e).
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct Attr32 {
+    pub mode: U32,
+    pub uid: U32,
+    pub gid: U32,
+    pub fsid: U32,
+    pub nodeid: U64,
+    pub device: U32,
+}
+
+/// attr64 (0x73).
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct Attr64 {
+    pub mode: U32,
+    pub uid: U32,
+    pub gid: U32,
+    pub fsid: U32,
+    pub nodeid: U64,
+    pub device: U64,
+}
+
+/// exit (0x52).
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct Exit {
+    pub status: U32,
+    pub retval: U32,
+}
+
+/// sockinet32 (0x80).
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct SockInet32 {
+    pub family: U16,
+    pub port: [u8; 2],
+    pub addr: [u8; 4],
+}
+
+/// sockinet128 (0x81).
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct SockInet128 {
+    pub family: U16,
+    pub port: [u8; 2],
+    pub addr: [u8; 16],
+}
+
+/// trailer (0x13).
+#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct Trailer {
+    pub magic: U16,
+    pub size: U32,
+}
+
+/// Reads a layout at the start of `b` (one bounds check).
+#[inline(always)]
+pub(crate) fn read<T: FromBytes + KnownLayout + Immutable + Unaligned>(b: &[u8]) -> Option<&T> {
+    T::ref_from_prefix(b).ok().map(|(t, _)| t)
+}
+
+/// How many bytes after its id the token at the start of `rest` takes, when it is one of the
+/// common tokens and well formed; `None` sends the caller to the full decoder (an unusual token,
+/// an address type other than 4 or 16, a length past the end).
+#[inline(always)]
+pub(crate) fn simple_len(id: u8, rest: &[u8]) -> Option<usize> {
+    use core::mem::size_of;
+    let ex_addr = |t: U32| match t.get() {
+        4 => Some(4usize),
+        16 => Some(16),
+        _ => None,
+    };
+    let n = match id {
+        0x24 | 0x26 => size_of::<Subject32>(),
+        0x75 | 0x77 => size_of::<Subject64>(),
+        0x7a | 0x7b => size_of::<Subject32Ex>() + ex_addr(read::<Subject32Ex>(rest)?.address_type)?,
+        0x7c | 0x7d => size_of::<Subject64Ex>() + ex_addr(read::<Subject64Ex>(rest)?.address_type)?,
+        0x27 => size_of::<Return32>(),
+        0x72 => size_of::<Return64>(),
+        0x2d => size_of::<Arg32>() + read::<Arg32>(rest)?.text_len.get() as usize,
+        0x71 => size_of::<Arg64>() + read::<Arg64>(rest)?.text_len.get() as usize,
+        // path, text, zonename: a u16 length and the bytes.
+        0x23 | 0x28 | 0x60 => 2 + read::<U16>(rest)?.get() as usize,
+        0x3e => size_of::<Attr32>(),
+        0x73 => size_of::<Attr64>(),
+        0x52 => size_of::<Exit>(),
+        0x2f => 4,
+        0x80 => size_of::<SockInet32>(),
+        0x81 => size_of::<SockInet128>(),
+        _ => return None,
+    };
+    (n <= rest.len()).then_some(n)
+}
+
+/// The length after its id of a header token at the start of `rest`, when well formed.
+#[inline(always)]
+pub(crate) fn header_len(id: u8, rest: &[u8]) -> Option<usize> {
+    use core::mem::size_of;
+    let n = match id {
+        0x14 => size_of::<Header32>(),
+        0x74 => size_of::<Header64>(),
+        0x15 | 0x79 => {
+            let addr = match read::<HeaderEx>(rest)?.address_type.get() {
+                4 => 4,
+                16 => 16,
+                _ => return None,
+            };
+            size_of::<HeaderEx>() + addr + if id == 0x15 { 8 } else { 16 }
+        }
+        _ => return None,
+    };
+    (n <= rest.len()).then_some(n)
+}
