@@ -1,55 +1,65 @@
 #!/usr/bin/env bash
-# The big-trail benchmark: makes a 256 MB trail (once; kept in target/) and measures knox next to
-# `cat` of the same file in the same run. Usage: benches/big-trail.sh [MB]
+# The side-by-side benchmark: makes a trail of generated realistic records (once; kept in
+# target/), then times `cat`, OpenBSM's libbsm (`../shared/reference/decode_only`, walking every
+# token) and every knox tool at -j 1 and -j N on the same page-cached file, in one run, best of
+# three, with peak RSS. Prints a Markdown table; ratios are to decode_only's time (lower is faster).
+#
+#   benches/big-trail.sh [MB] [N]     defaults: 300 MB, N = the available cores
+#
+# On a machine with more cores, pass N to see the curve (for example 2, 4, 8, 16 in turn).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mb=${1:-256}
+mb=${1:-300}
+n=${2:-$(nproc)}
+ref=${DECODE_ONLY:-../shared/reference/decode_only}
 cargo build --release -q -p knox-benches -p knox-cli
+bin=target/release
 # The name carries the generator's version, so that a changed generator makes a new trail.
 gen_hash=$(sha256sum bsm-format/src/generate.rs | cut -c1-8)
 trail=target/bench-${mb}mb-${gen_hash}.big.bsm
-[ -s "$trail" ] || target/release/gen-trail "$trail" --mb "$mb" --seed 1 --headers mixed
+[ -s "$trail" ] || "$bin/gen-trail" "$trail" --mb "$mb" --seed 1 --headers mixed >/dev/null
 size=$(stat -c %s "$trail")
 cat "$trail" > /dev/null  # warm the page cache
 
-secs() { # runs a command 3 times, prints the best wall time in seconds
-  local best=
+# Best wall time of three runs and the peak RSS of the last, as "seconds kilobytes".
+measure() {
+  local best= rss=
   for _ in 1 2 3; do
-    local t0 t1
-    t0=$(date +%s.%N); "$@" > /dev/null; t1=$(date +%s.%N)
-    best=$(awk -v a="$t0" -v z="$t1" -v b="$best" 'BEGIN { d = z - a; if (b == "" || d < b) print d; else print b }')
+    local out
+    out=$( { /usr/bin/time -f "%e %M" "$@" > /dev/null 2>/dev/null; } 2>&1 | tail -1)
+    local s=${out% *}
+    rss=${out#* }
+    best=$(awk -v s="$s" -v b="$best" 'BEGIN { if (b == "" || s < b) print s; else print b }')
   done
-  echo "$best"
+  echo "$best $rss"
 }
 
-cat_s=$(secs cat "$trail")
-printf '%-46s %8s %10s %8s\n' "command ($((size / 1000000)) MB trail)" "seconds" "MB/s" "vs cat"
+read -r ref_s ref_rss < <(measure "$ref" "$trail")
+printf '%s MB trail, %s records of generated realistic records, page cache warm, %s cores.\n\n' \
+  "$((size / 1000000))" "$("$bin/knox" stats --json -j "$n" "$trail" | awk -F': ' '/"records"/ {gsub(",","",$2); print $2}')" "$(nproc)"
+echo "| command | threads | seconds | MB/s | vs decode_only | peak RSS |"
+echo "|---|---|---|---|---|---|"
 row() {
-  local name=$1; shift
-  local s; s=$(secs "$@")
-  awk -v n="$name" -v s="$s" -v c="$cat_s" -v b="$size" 'BEGIN { printf "%-46s %8.3f %10.0f %8.2f\n", n, s, b / s / 1e6, c / s }'
+  local name=$1 threads=$2; shift 2
+  local s rss
+  read -r s rss < <(measure "$@")
+  awk -v n="$name" -v t="$threads" -v s="$s" -v r="$ref_s" -v b="$size" -v m="$rss" \
+    'BEGIN { printf "| %s | %s | %.2f | %.0f | %.2fx | %.0f MB |\n", n, t, s, b / s / 1e6, s / r, m / 1024 }'
 }
-row "cat" cat "$trail"
-row "decode-walk (frame + decode every token)" target/release/decode-walk "$trail"
-row "knox stats" target/release/knox stats "$trail"
-row "knox praudit -l (event and user names)" target/release/knox praudit -l "$trail"
-row "knox praudit (default)" target/release/knox praudit "$trail"
-row "knox praudit -x" target/release/knox praudit -x "$trail"
-row "knox auditreduce -c ex (raw out)" target/release/knox auditreduce -c ex "$trail"
-row "knox auditreduce -o file=/etc/.*" target/release/knox auditreduce -o 'file=/etc/.*' "$trail"
-row "knox commands" target/release/knox commands "$trail"
-row "knox commands --long" target/release/knox commands --long "$trail"
-row "knox json" target/release/knox json "$trail"
-row "knox ps" target/release/knox ps "$trail"
-row "knox tree" target/release/knox tree "$trail"
-row "knox files" target/release/knox files "$trail"
-row "knox files --by-path" target/release/knox files --by-path "$trail"
-row "knox errors" target/release/knox errors "$trail"
-row "knox net" target/release/knox net "$trail"
-row "knox timeline --html" target/release/knox timeline --html target/bench-timeline.html "$trail"
-echo "peak memory (KB):"
-for c in "stats" "praudit -l" "commands" "json" "ps" "tree" "files" "files --by-path" "errors" "net" \
-  "timeline --html target/bench-timeline.html"; do
-  /usr/bin/time -f "  knox $c: %M" target/release/knox $c "$trail" > /dev/null
+row "cat" 1 cat "$trail"
+row "libbsm decode_only (every token)" 1 "$ref" "$trail"
+row "decode-walk (RecordReader, every token)" 1 "$bin/decode-walk" "$trail"
+for tool in "stats" "praudit -l" "praudit" "praudit -x" "json" "auditreduce -c ex" "commands" \
+  "commands --long" "ps" "tree" "files" "errors" "net"; do
+  threads_flag=-j
+  [ "${tool%% *}" = auditreduce ] && threads_flag=--threads
+  for j in 1 "$n"; do
+    # shellcheck disable=SC2086
+    row "knox $tool" "$j" "$bin/knox" $tool "$threads_flag" "$j" "$trail"
+    [ "$n" = 1 ] && break
+  done
 done
-target/release/decode-walk "$trail"
+for j in 1 "$n"; do
+  row "knox timeline --html" "$j" "$bin/knox" timeline -j "$j" --html target/bench-timeline.html "$trail"
+  [ "$n" = 1 ] && break
+done

@@ -1,5 +1,6 @@
 //! Names of trail files as auditd writes them: `START.END`, `START.not_terminated` and
-//! `START.crash_recovery`, with 14-digit UTC time stamps (`YYYYMMDDhhmmss`).
+//! `START.crash_recovery`, with 14-digit UTC time stamps (`YYYYMMDDhhmmss`), and the same with
+//! `.HOST` appended when audit_control names the host (`START.END.mac1.example.org`).
 
 /// What the part after the dot says about a trail file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -31,14 +32,25 @@ fn stamp(s: &str) -> Option<u64> {
 impl TrailName {
     /// Parses a file name (not a path). Returns `None` for anything that is not a trail file.
     pub fn parse(name: &str) -> Option<TrailName> {
-        let (start, end) = name.split_once('.')?;
+        Self::parse_with_host(name).map(|(t, _)| t)
+    }
+
+    /// Parses a file name, with the host suffix when it has one (`START.END.HOST`; a host name
+    /// may itself hold dots).
+    pub fn parse_with_host(name: &str) -> Option<(TrailName, Option<&str>)> {
+        let (start, rest) = name.split_once('.')?;
         let start = stamp(start)?;
+        let (end, host) = match rest.split_once('.') {
+            Some((end, host)) if !host.is_empty() => (end, Some(host)),
+            Some(_) => return None,
+            None => (rest, None),
+        };
         let end = match end {
             "not_terminated" => TrailEnd::NotTerminated,
             "crash_recovery" => TrailEnd::CrashRecovery,
             e => TrailEnd::Closed(stamp(e)?),
         };
-        Some(TrailName { start, end })
+        Some((TrailName { start, end }, host))
     }
 }
 
@@ -61,8 +73,24 @@ mod tests {
         assert_eq!(v[0].end, TrailEnd::CrashRecovery);
         assert_eq!(v[1].start, 20211014090822);
         assert_eq!(v[3].end, TrailEnd::NotTerminated);
+        assert_eq!(
+            TrailName::parse_with_host("20231114221320.20231114221420.mac1.example.org"),
+            Some((
+                TrailName {
+                    start: 20231114221320,
+                    end: TrailEnd::Closed(20231114221420)
+                },
+                Some("mac1.example.org")
+            ))
+        );
+        assert_eq!(
+            TrailName::parse_with_host("20231114221320.not_terminated.mac1")
+                .map(|(t, h)| (t.end, h)),
+            Some((TrailEnd::NotTerminated, Some("mac1")))
+        );
         for bad in [
             "current",
+            "20231114221320.20231114221420.",
             "2023.x",
             "20231114221320",
             "20231114221320.abc",

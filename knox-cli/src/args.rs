@@ -78,9 +78,47 @@ pub enum Command {
         #[arg(long, value_name = "OUT.html")]
         html: PathBuf,
     },
+    /// Is a trail whole? Damaged ranges, lost records (seq gaps), time running backwards, gaps
+    /// between trail files, files left open, per file and per host.
+    #[command(after_help = VERIFY_HELP)]
+    Verify(VerifyCmd),
     /// Select records and write them raw, as OpenBSM's auditreduce (pipe into praudit).
     #[command(after_help = REDUCE_HELP)]
     Auditreduce(ReduceCmd),
+}
+
+const VERIFY_HELP: &str = "Exit status: 0 when nothing is wrong, 1 when something is found, 2 \
+on a usage error or an unreadable input. --json writes one object per file (\"damage\": \
+[{\"offset\", \"length\", \"reason\", \"recovered\"}], \"seq_gaps\", \"seq_repeats\", \
+\"time_backwards\", \"gap_before\", \"state\", \"partial_record\") and then one summary object.";
+
+/// `knox verify`'s options.
+#[derive(Debug, Args)]
+pub struct VerifyCmd {
+    /// One JSON object per file, then a summary object.
+    #[arg(long)]
+    pub json: bool,
+    /// Times in UTC instead of the local zone.
+    #[arg(long)]
+    pub utc: bool,
+    /// JSON times in the zone of text output instead of UTC.
+    #[arg(long)]
+    pub json_zone: bool,
+    /// Threads reading the trails (default: the available cores).
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    pub threads: Option<usize>,
+    /// The host of every input (instead of the names' host suffix or per-host directory).
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// Bytes of input per batch.
+    #[arg(long, value_name = "BYTES", hide = true)]
+    pub batch_bytes: Option<usize>,
+    /// Trail files, trail directories, trees of per-host trail directories, or - for stdin.
+    #[arg(value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+    /// Bytes read in place of stdin.
+    #[arg(skip)]
+    pub stdin: Option<std::sync::Arc<[u8]>>,
 }
 
 const REDUCE_HELP: &str = "All criteria must hold (-v inverts). Unlike OpenBSM's auditreduce, every \
@@ -293,6 +331,10 @@ impl Command {
             Command::Ps(a) | Command::Tree(a) | Command::Errors(a) | Command::Net(a) => &mut a.read,
             Command::Files { common, .. } | Command::Timeline { common, .. } => &mut common.read,
             Command::Auditreduce(a) => {
+                a.stdin = Some(bytes);
+                return;
+            }
+            Command::Verify(a) => {
                 a.stdin = Some(bytes);
                 return;
             }

@@ -34,6 +34,7 @@ pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resul
         Command::Stats { json, read } => run_stats(json, &read, out, err),
         Command::Praudit(args) => run_praudit_with(args, out, err),
         Command::Auditreduce(args) => run_auditreduce(args, out, err),
+        Command::Verify(args) => run_verify(args, out, err),
         Command::Commands(args) => run_commands(args, out, err),
         Command::Json(args) => run_json(args, out, err),
         Command::Ps(a) => run_activity(a, Kind::Ps, out, err),
@@ -72,7 +73,12 @@ fn settings(
     err: &mut dyn Write,
 ) -> io::Result<Option<Settings>> {
     match Settings::resolve(what, inputs, given) {
-        Ok(s) => Ok(Some(s)),
+        Ok(s) => {
+            for skipped in &s.skipped {
+                writeln!(err, "{what}: skipped {skipped}")?;
+            }
+            Ok(Some(s))
+        }
         Err(e) => {
             writeln!(err, "{what}: {e}")?;
             Ok(None)
@@ -231,6 +237,47 @@ fn run_auditreduce(args: ReduceCmd, out: &mut dyn Write, err: &mut dyn Write) ->
         err,
     )?;
     Ok(problems.exit_code())
+}
+
+fn run_verify(args: VerifyCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
+    let events = crate::names::EventOptions::default();
+    let given = Given {
+        utc: args.utc,
+        json_zone: args.json_zone,
+        threads: args.threads,
+        batch_bytes: args.batch_bytes,
+        host: args.host.as_deref(),
+        passwd: None,
+        group: None,
+        events: &events,
+        select: Default::default(),
+        stdin: args.stdin.clone(),
+    };
+    let Some(s) = settings("knox verify", Inputs::files(&args.files), given, err)? else {
+        return Ok(2);
+    };
+    let clock = if args.json {
+        s.json_clock()
+    } else {
+        s.text_clock()
+    };
+    let mut report = crate::verify::Verify::new(out, args.json, clock);
+    let mut opts = s.loop_options();
+    opts.report_problems = false;
+    let problems = pipeline::run(
+        &s.sources,
+        &opts,
+        &crate::verify::Reader::default,
+        &mut report,
+        err,
+    )?;
+    Ok(if problems.exit_code() == 2 {
+        2
+    } else if report.findings() > 0 {
+        1
+    } else {
+        0
+    })
 }
 
 fn run_commands(args: CommandsCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
@@ -495,6 +542,7 @@ fn run_auditpipe(args: AuditpipeCmd, out: &mut dyn Write, err: &mut dyn Write) -
             name: "/dev/auditpipe".into(),
             host: None,
             streaming: true,
+            trail: None,
         };
         s.sources = vec![(crate::input::Source::Live(spec), info)];
         return match args.format {

@@ -366,6 +366,11 @@ pub fn write_exec(
         return;
     }
     if opts.long {
+        if settings.many_hosts() {
+            let mut host = Vec::new();
+            safe_text(&mut host, e.host.as_deref().unwrap_or("-").as_bytes());
+            let _ = write!(out, "{:<16} ", String::from_utf8_lossy(&host));
+        }
         text_clock.write(out, e.time);
         let _ = write!(
             out,

@@ -74,32 +74,105 @@ impl Source {
     }
 }
 
-/// Expands command-line operands into sources: `-` is stdin, a directory becomes its trail
-/// files in time order (by their `START.END` names; `.not_terminated` and `.crash_recovery`
-/// included; the `current` link and other names skipped, so nothing is read twice), anything
-/// else is a file. No operand means stdin.
-pub fn expand(operands: &[PathBuf]) -> io::Result<Vec<Source>> {
-    if operands.is_empty() {
-        return Ok(vec![Source::Stdin]);
+/// A source with what its path says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub source: Source,
+    /// The host its name says it is from: the trail file name's `.HOST` suffix, else the
+    /// per-host directory it was found in.
+    pub host: Option<String>,
+    /// The trail file name, when it is one.
+    pub trail: Option<TrailName>,
+}
+
+impl Input {
+    fn of(source: Source) -> Input {
+        Input {
+            source,
+            host: None,
+            trail: None,
+        }
     }
-    let mut out = Vec::new();
+}
+
+/// What the operands expand to: the inputs to read, in order, and the files that were passed
+/// over, each with why (`NOTES.txt: not a trail file name`).
+#[derive(Debug, Default)]
+pub struct Expanded {
+    pub inputs: Vec<Input>,
+    pub skipped: Vec<String>,
+}
+
+/// Expands command-line operands into inputs. `-` is stdin; a file is read as it is; a trail
+/// directory (a copied `/var/audit`) becomes its trail files (`START.END`, `.not_terminated`,
+/// `.crash_recovery`, with or without a `.HOST` suffix), host by host, each in time order; a
+/// directory without trail files whose subdirectories hold them (auditdistd's
+/// `/var/audit/remote/<host>/`, a case folder of copied machines) becomes the trail files of each
+/// subdirectory, the subdirectory naming the host. The `current` link is never read (its file is
+/// read under its own name), and everything not read is named in [`Expanded::skipped`]. No
+/// operand means stdin.
+pub fn expand(operands: &[PathBuf]) -> io::Result<Expanded> {
+    let mut out = Expanded::default();
+    if operands.is_empty() {
+        out.inputs.push(Input::of(Source::Stdin));
+        return Ok(out);
+    }
     for op in operands {
         if op.as_os_str() == "-" {
-            out.push(Source::Stdin);
+            out.inputs.push(Input::of(Source::Stdin));
         } else if op.is_dir() {
-            let files = trail_files(op)?;
-            if files.is_empty() {
+            let dir = read_dir(op)?;
+            if !dir.trails.is_empty() {
+                out.skipped.extend(dir.skipped);
+                out.skipped.extend(
+                    dir.dirs
+                        .iter()
+                        .map(|d| format!("{}: a directory inside a trail directory", d.display())),
+                );
+                out.inputs.extend(dir.trails);
+                continue;
+            }
+            // A tree: one trail directory per host.
+            let mut found = false;
+            out.skipped.extend(dir.skipped);
+            for sub in dir.dirs {
+                let host = sub.file_name().map(|n| n.to_string_lossy().into_owned());
+                let d = read_dir(&sub)?;
+                if d.trails.is_empty() {
+                    out.skipped
+                        .push(format!("{}: no trail files", sub.display()));
+                    continue;
+                }
+                found = true;
+                out.skipped.extend(d.skipped);
+                out.skipped.extend(
+                    d.dirs
+                        .iter()
+                        .map(|x| format!("{}: a directory inside a trail directory", x.display())),
+                );
+                out.inputs.extend(d.trails.into_iter().map(|mut i| {
+                    i.host = i.host.or_else(|| host.clone());
+                    i
+                }));
+            }
+            if !found {
                 return Err(io::Error::new(
                     io::ErrorKind::NotFound,
                     format!(
-                        "{}: no trail files (YYYYMMDDhhmmss.*) in this directory",
+                        "{}: no trail files (YYYYMMDDhhmmss.*) in this directory or in \
+                         directories under it",
                         op.display()
                     ),
                 ));
             }
-            out.extend(files.into_iter().map(Source::File));
         } else {
-            out.push(Source::File(op.clone()));
+            let name = op.file_name().and_then(|n| n.to_str());
+            let parsed = name.and_then(TrailName::parse_with_host);
+            out.inputs.push(Input {
+                source: Source::File(op.clone()),
+                host: parsed.and_then(|(_, h)| h.map(str::to_string)),
+                trail: parsed.map(|(t, _)| t),
+            });
         }
     }
     Ok(out)
@@ -123,59 +196,187 @@ pub fn follow(operands: &[PathBuf]) -> Vec<Source> {
         .collect()
 }
 
-/// The trail files of a directory in time order.
-pub fn trail_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut v = Vec::new();
-    for e in std::fs::read_dir(dir)? {
-        let e = e?;
+/// What a directory holds: trail files (by host, then in time order), subdirectories, and the
+/// entries passed over with why.
+struct Dir {
+    trails: Vec<Input>,
+    dirs: Vec<PathBuf>,
+    skipped: Vec<String>,
+}
+
+fn read_dir(dir: &Path) -> io::Result<Dir> {
+    let mut trails = Vec::new();
+    let mut dirs = Vec::new();
+    let mut skipped = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| with_path(dir, e))?;
+    for e in entries {
+        let e = e.map_err(|e| with_path(dir, e))?;
+        let path = e.path();
         let name = e.file_name();
-        let Some(t) = name.to_str().and_then(TrailName::parse) else {
-            continue;
-        };
-        // Skip symlinks (auditd's `current` points at a file that is listed anyway).
-        if e.file_type()?.is_symlink() {
+        let kind = e.file_type().map_err(|e| with_path(&path, e))?;
+        if kind.is_symlink() {
+            // auditd's `current` points at the open trail file, which is read under its own
+            // name; a copied link often points nowhere.
+            let why = match std::fs::metadata(&path) {
+                Ok(_) => "a link (the file it points to is read under its own name)",
+                Err(_) => "a link to a file that is not there",
+            };
+            skipped.push(format!("{}: {why}", path.display()));
             continue;
         }
-        v.push((t, e.path()));
+        if kind.is_dir() {
+            dirs.push(path);
+            continue;
+        }
+        match name.to_str().and_then(TrailName::parse_with_host) {
+            Some((t, host)) => trails.push((host.map(str::to_string), t, path)),
+            None => skipped.push(format!("{}: not a trail file name", path.display())),
+        }
     }
-    v.sort();
-    Ok(v.into_iter().map(|(_, p)| p).collect())
+    trails.sort();
+    dirs.sort();
+    skipped.sort();
+    Ok(Dir {
+        trails: trails
+            .into_iter()
+            .map(|(host, t, path)| Input {
+                source: Source::File(path),
+                host,
+                trail: Some(t),
+            })
+            .collect(),
+        dirs,
+        skipped,
+    })
+}
+
+/// An I/O error that names its path.
+fn with_path(p: &Path, e: io::Error) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        format!("{}: {}", p.display(), crate::report::io_text(&e)),
+    )
+}
+
+/// The trail files of a directory (its own, not a tree's), by host then in time order.
+pub fn trail_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    Ok(read_dir(dir)?
+        .trails
+        .into_iter()
+        .filter_map(|i| match i.source {
+            Source::File(p) => Some(p),
+            _ => None,
+        })
+        .collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn names(e: &Expanded) -> Vec<(String, Option<String>)> {
+        e.inputs
+            .iter()
+            .map(|i| {
+                let n = i.source.name();
+                let tail: Vec<&str> = n.rsplit('/').take(2).collect();
+                (format!("{}/{}", tail[1], tail[0]), i.host.clone())
+            })
+            .collect()
+    }
+
     #[test]
-    fn directories_expand_to_trail_files_in_time_order() {
+    fn directories_and_trees_expand_to_trail_files_by_host_in_time_order() {
         let d = std::env::temp_dir().join(format!("knox-input-{}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
+        let _ = std::fs::remove_dir_all(&d);
+        let flat = d.join("flat");
+        std::fs::create_dir_all(flat.join("dist")).unwrap();
         for n in [
             "20231114221420.not_terminated",
             "20231114221320.20231114221420",
             "20231101000000.crash_recovery",
+            "20231101000000.20231101000100.other.example.org",
             "audit_control",
         ] {
-            std::fs::write(d.join(n), b"").unwrap();
+            std::fs::write(flat.join(n), b"").unwrap();
         }
         #[cfg(unix)]
-        std::os::unix::fs::symlink(d.join("20231114221420.not_terminated"), d.join("current"))
-            .unwrap();
-        let got: Vec<String> = expand(std::slice::from_ref(&d))
-            .unwrap()
-            .iter()
-            .map(|s| s.name().rsplit('/').next().unwrap().to_string())
-            .collect();
+        std::os::unix::fs::symlink(
+            flat.join("20231114221420.not_terminated"),
+            flat.join("current"),
+        )
+        .unwrap();
+        let e = expand(std::slice::from_ref(&flat)).unwrap();
         assert_eq!(
-            got,
+            names(&e),
             [
-                "20231101000000.crash_recovery",
-                "20231114221320.20231114221420",
-                "20231114221420.not_terminated"
+                ("flat/20231101000000.crash_recovery".into(), None),
+                ("flat/20231114221320.20231114221420".into(), None),
+                ("flat/20231114221420.not_terminated".into(), None),
+                (
+                    "flat/20231101000000.20231101000100.other.example.org".into(),
+                    Some("other.example.org".into())
+                ),
             ]
         );
+        let skipped: Vec<String> = e
+            .skipped
+            .iter()
+            .map(|s| s.rsplit('/').next().unwrap().to_string())
+            .collect();
+        #[cfg(unix)]
+        assert!(skipped.contains(
+            &"current: a link (the file it points to is read under its own name)".into()
+        ));
+        assert!(skipped.contains(&"audit_control: not a trail file name".into()));
+        assert!(skipped.contains(&"dist: a directory inside a trail directory".into()));
+
+        // A tree: one directory per host, named by the directory unless the file says.
+        let tree = d.join("remote");
+        for (host, file) in [
+            ("mac1", "20231114221320.20231114221420"),
+            ("mac1", "20231114221420.not_terminated"),
+            ("bsd2", "20231114221320.20231114221420.bsd2.example.org"),
+            ("empty", ""),
+        ] {
+            std::fs::create_dir_all(tree.join(host)).unwrap();
+            if !file.is_empty() {
+                std::fs::write(tree.join(host).join(file), b"").unwrap();
+            }
+        }
+        std::fs::write(tree.join("NOTES.txt"), b"").unwrap();
+        let e = expand(std::slice::from_ref(&tree)).unwrap();
+        assert_eq!(
+            names(&e),
+            [
+                (
+                    "bsd2/20231114221320.20231114221420.bsd2.example.org".into(),
+                    Some("bsd2.example.org".into())
+                ),
+                (
+                    "mac1/20231114221320.20231114221420".into(),
+                    Some("mac1".into())
+                ),
+                (
+                    "mac1/20231114221420.not_terminated".into(),
+                    Some("mac1".into())
+                ),
+            ]
+        );
+        assert!(e
+            .skipped
+            .iter()
+            .any(|s| s.ends_with("NOTES.txt: not a trail file name")));
+        assert!(e
+            .skipped
+            .iter()
+            .any(|s| s.ends_with("empty: no trail files")));
+        // A directory with neither is an error that names it.
+        let none = d.join("none");
+        std::fs::create_dir_all(&none).unwrap();
+        let err = expand(std::slice::from_ref(&none)).unwrap_err().to_string();
+        assert!(err.contains("none: no trail files"), "{err}");
         std::fs::remove_dir_all(&d).unwrap();
-        assert_eq!(expand(&[]).unwrap(), vec![Source::Stdin]);
-        assert_eq!(expand(&[PathBuf::from("-")]).unwrap(), vec![Source::Stdin]);
+        assert_eq!(expand(&[]).unwrap().inputs, vec![Input::of(Source::Stdin)]);
     }
 }

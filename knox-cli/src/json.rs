@@ -10,25 +10,38 @@ use crate::pipeline::{Mapper, SourceInfo};
 use crate::settings::Settings;
 use crate::time::Clock;
 
-/// Writes one record as a JSON line; returns its first decode error, if any.
+/// Writes one record as a JSON line; returns its first decode error, if any. `scratch` is a
+/// buffer the caller keeps between records (the tokens are written there first, since the
+/// fields before them depend on them).
 pub fn write_record(
     out: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
     rec: &Record<'_>,
     src: &SourceInfo,
     events: &EventTable,
     clock: &mut Clock,
 ) -> Option<bsm_format::Error> {
     use crate::jsonw::Obj;
-    let mut tokens = Vec::new();
     let mut error = None;
     let mut success: Option<bool> = None;
-    for t in rec.tokens() {
+    let mut first = None;
+    scratch.clear();
+    scratch.push(b'[');
+    for (i, t) in rec.tokens().enumerate() {
         match t {
             Ok(t) => {
-                if let Token::Return(r) = t {
-                    success = Some(success.unwrap_or(true) && r.errno.is_success());
+                match t {
+                    Token::Return(r) => {
+                        success = Some(success.unwrap_or(true) && r.errno.is_success());
+                    }
+                    Token::Header(h) if i == 0 => first = Some((Some(h), h.time)),
+                    Token::File(f) if i == 0 => first = Some((None, f.time)),
+                    _ => {}
                 }
-                tokens.push(t);
+                if i > 0 {
+                    scratch.push(b',');
+                }
+                crate::jsonw::token(scratch, &t);
             }
             Err(e) => {
                 error = Some(e);
@@ -36,15 +49,16 @@ pub fn write_record(
             }
         }
     }
-    let (kind, time, event, modifier) = match (rec.kind(), tokens.first()) {
-        (RecordKind::Header(k), Some(Token::Header(h))) => (
+    scratch.push(b']');
+    let (kind, time, event, modifier) = match (rec.kind(), first) {
+        (RecordKind::Header(k), Some((Some(h), _))) => (
             k.id().name().unwrap_or("header"),
             Some(h.time),
             Some(h.event.0),
             Some(h.modifier.bits()),
         ),
         (RecordKind::Header(k), _) => (k.id().name().unwrap_or("header"), None, None, None),
-        (RecordKind::File, Some(Token::File(f))) => ("file", Some(f.time), None, None),
+        (RecordKind::File, Some((None, t))) => ("file", Some(t), None, None),
         (RecordKind::File, _) => ("file", None, None, None),
     };
     let null = |o: &mut Vec<u8>| o.extend_from_slice(b"null");
@@ -95,7 +109,7 @@ pub fn write_record(
         Some(s) => o.bool("success", s),
         None => null(o.key("success")),
     }
-    crate::jsonw::array(o.key("tokens"), &tokens, |o, t| crate::jsonw::token(o, t));
+    o.key("tokens").extend_from_slice(scratch);
     if let Some(e) = &error {
         let mut eo = Obj::new(o.key("error"));
         eo.u64("offset", e.offset);
@@ -112,6 +126,7 @@ pub struct Lines<'s> {
     settings: &'s Settings,
     clock: Clock,
     out: Vec<u8>,
+    scratch: Vec<u8>,
 }
 
 impl<'s> Lines<'s> {
@@ -120,6 +135,7 @@ impl<'s> Lines<'s> {
             settings,
             clock: settings.json_clock(),
             out: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 }
@@ -139,6 +155,7 @@ impl Mapper for Lines<'_> {
         }
         write_record(
             &mut self.out,
+            &mut self.scratch,
             rec,
             src,
             &self.settings.events,
@@ -147,6 +164,8 @@ impl Mapper for Lines<'_> {
     }
 
     fn take(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.out)
+        // The next part is about as large as this one: allocate it whole at once.
+        let next = Vec::with_capacity(self.out.len() + self.out.len() / 8);
+        std::mem::replace(&mut self.out, next)
     }
 }

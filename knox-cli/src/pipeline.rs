@@ -25,6 +25,8 @@ pub struct SourceInfo {
     pub host: Option<Arc<str>>,
     /// Records arrive over time (`--follow`, `--live`): output is written as it comes.
     pub streaming: bool,
+    /// The trail file name, when the source is a trail file.
+    pub trail: Option<bsm_format::trailname::TrailName>,
 }
 
 /// Turns the records of a batch into a part for the sink. One per thread.
@@ -37,6 +39,9 @@ pub trait Mapper: Send {
         batch: &Batch,
         rec: &Record<'_>,
     ) -> Option<bsm_format::Error>;
+    /// A stretch of input framing could not make records of, in its place among the records
+    /// (the loop reports it too).
+    fn framing_error(&mut self, _e: &bsm_format::Error) {}
     /// The part made of the records since the last call.
     fn take(&mut self) -> Self::Part;
 }
@@ -72,6 +77,8 @@ pub struct Options {
     /// Bytes of input per batch.
     pub batch: usize,
     pub frame: FrameOptions,
+    /// Report decode problems on stderr (off for a tool whose output is the report of them).
+    pub report_problems: bool,
 }
 
 impl Options {
@@ -81,6 +88,7 @@ impl Options {
             threads: threads.max(1),
             batch: bsm_format::DEFAULT_BATCH,
             frame: FrameOptions::default(),
+            report_problems: true,
         }
     }
 }
@@ -188,7 +196,10 @@ fn map_batch<M: Mapper>(m: &mut M, i: usize, info: &SourceInfo, b: &Batch) -> It
     for r in b.iter() {
         let e = match r {
             Ok(rec) => m.record(info, b, &rec),
-            Err(e) => Some(e),
+            Err(e) => {
+                m.framing_error(&e);
+                Some(e)
+            }
         };
         if let Some(e) = e {
             problems.push(Problem::new(&info.name, &e));
@@ -223,7 +234,9 @@ fn deliver<P, S: Sink<P> + ?Sized>(
             let info = &sources[i].1;
             sink.apply(part, info)?;
             for p in &found {
-                writeln!(err, "{}: {p}", opts.what)?;
+                if opts.report_problems {
+                    writeln!(err, "{}: {p}", opts.what)?;
+                }
                 sink.problem(p);
             }
             problems.decode_errors += found.len() as u64;

@@ -84,7 +84,7 @@ impl<'a> From<&'a ReadArgs> for Given<'a> {
 pub struct Settings {
     /// The tool, as messages name it (`knox ps`).
     pub what: &'static str,
-    pub sources: Vec<(Source, SourceInfo)>,
+    pub sources: Sources,
     pub zone: Zone,
     /// JSON times in `zone` rather than UTC.
     pub json_zone: bool,
@@ -97,6 +97,8 @@ pub struct Settings {
     pub threads: usize,
     /// Bytes of input per batch.
     pub batch: usize,
+    /// Files the inputs named but that are not read, each with why.
+    pub skipped: Vec<String>,
 }
 
 /// The number of threads when `-j` is not given: the cores this process may use.
@@ -112,7 +114,7 @@ impl Settings {
         given: Given<'_>,
     ) -> Result<Settings, String> {
         let tables = Tables::load(given.events)?;
-        let mut sources = sources(&inputs, given.events, given.host)?;
+        let (mut sources, skipped) = sources(&inputs, given.events, given.host)?;
         if let Some(bytes) = &given.stdin {
             for (s, _) in &mut sources {
                 if *s == Source::Stdin {
@@ -150,6 +152,7 @@ impl Settings {
                 .batch_bytes
                 .unwrap_or(bsm_format::DEFAULT_BATCH)
                 .max(1),
+            skipped,
         })
     }
 
@@ -168,6 +171,13 @@ impl Settings {
     /// A clock for JSON output.
     pub fn json_clock(&self) -> Clock {
         Clock::json(self.zone, self.json_zone)
+    }
+
+    /// Whether the inputs come from more than one host (text reports then show a host column).
+    pub fn many_hosts(&self) -> bool {
+        let mut hosts = self.sources.iter().map(|(_, i)| i.host.as_deref());
+        let first = hosts.next().flatten();
+        hosts.any(|h| h != first)
     }
 
     /// Whether records arrive over time (a followed trail, the live pipe).
@@ -214,36 +224,61 @@ impl Tables {
 }
 
 /// The sources of a reading command with what the tools know of each.
+pub type Sources = Vec<(Source, SourceInfo)>;
+
+/// The sources of a reading command with what the tools know of each, and the files passed over.
 fn sources(
     inputs: &Inputs<'_>,
     events: &EventOptions,
     host: Option<&str>,
-) -> Result<Vec<(Source, SourceInfo)>, String> {
-    let list = match inputs.live {
+) -> Result<(Sources, Vec<String>), String> {
+    let expanded = match inputs.live {
         Some((classes, default)) => {
             let c = if classes.is_empty() { default } else { classes };
             let table = events
                 .load_classes()
                 .map_err(|e| crate::report::io_text(&e))?;
-            vec![Source::Live(crate::input::LiveSpec {
+            let spec = crate::input::LiveSpec {
                 flags: bsm_format::tables::parse_flags(c, &table)?,
                 naflags: Default::default(),
                 qlimit: None,
-            })]
+            };
+            input::Expanded {
+                inputs: vec![input::Input {
+                    source: Source::Live(spec),
+                    host: None,
+                    trail: None,
+                }],
+                skipped: Vec::new(),
+            }
         }
-        None if inputs.follow => input::follow(inputs.files),
+        None if inputs.follow => input::Expanded {
+            inputs: input::follow(inputs.files)
+                .into_iter()
+                .map(|source| input::Input {
+                    source,
+                    host: None,
+                    trail: None,
+                })
+                .collect(),
+            skipped: Vec::new(),
+        },
         None => input::expand(inputs.files).map_err(|e| crate::report::io_text(&e))?,
     };
-    let host: Option<Arc<str>> = host.map(Arc::from);
-    Ok(list
+    let list = expanded
+        .inputs
         .into_iter()
-        .map(|s| {
+        .map(|i| {
+            // --host wins over what the names say.
+            let host = host.map(str::to_string).or(i.host);
             let info = SourceInfo {
-                name: s.name().into(),
-                host: host.clone(),
-                streaming: s.is_live(),
+                name: i.source.name().into(),
+                host: host.map(Arc::from),
+                streaming: i.source.is_live(),
+                trail: i.trail,
             };
-            (s, info)
+            (i.source, info)
         })
-        .collect())
+        .collect();
+    Ok((list, expanded.skipped))
 }

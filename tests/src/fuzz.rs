@@ -360,3 +360,45 @@ pub fn tree_json(data: &[u8], streaming: bool) -> Vec<u8> {
     drop(tree);
     out
 }
+
+/// The fast paths agree with the decoder: `Record::scan` gives every record's token ids, token
+/// bytes and first error exactly as `tokens()` does, and batches (read or in memory, of a size
+/// taken from the input) frame exactly what the slice iterator frames.
+pub fn check_fast_paths(data: &[u8]) {
+    for r in records(data).flatten() {
+        let mut scanned = Vec::new();
+        let e = r.scan(|id, b| scanned.push((id.0, b.to_vec())));
+        let mut toks = r.tokens();
+        let mut decoded = Vec::new();
+        let mut error = None;
+        loop {
+            let start = (toks.offset() - r.offset()) as usize;
+            match toks.next() {
+                None => break,
+                Some(Ok(t)) => {
+                    let end = (toks.offset() - r.offset()) as usize;
+                    decoded.push((t.id().0, r.bytes()[start..end].to_vec()));
+                }
+                Some(Err(x)) => {
+                    error = Some(x);
+                    break;
+                }
+            }
+        }
+        assert_eq!(scanned, decoded, "scan and tokens differ at {}", r.offset());
+        assert_eq!(
+            e,
+            error,
+            "scan and tokens report differently at {}",
+            r.offset()
+        );
+    }
+    let want = decode_slice(data);
+    let size = data.first().map_or(1, |&b| 1 + b as usize * 7);
+    assert_eq!(crate::decode_batches(data, size), want, "batches of {size}");
+    assert_eq!(
+        crate::decode_memory_batches(data, size),
+        want,
+        "memory batches of {size}"
+    );
+}

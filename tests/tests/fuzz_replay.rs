@@ -9,7 +9,7 @@ use knox_tests::{fuzz, root};
 
 type Check = fn(&[u8]);
 
-const TARGETS: [(&str, Check); 8] = [
+const TARGETS: [(&str, Check); 9] = [
     ("decode_trail", fuzz::check_trail),
     ("reader_vs_slice", fuzz::check_reader_equals_slice),
     ("decode_token", fuzz::check_token),
@@ -18,6 +18,7 @@ const TARGETS: [(&str, Check); 8] = [
     ("json_output", fuzz::check_json_output),
     ("commands_output", fuzz::check_commands_output),
     ("activity_output", fuzz::check_activity_output),
+    ("fast_paths", fuzz::check_fast_paths),
 ];
 
 fn seeds() -> Vec<(String, Vec<u8>)> {

@@ -27,7 +27,7 @@ fn good_records(units: &[Unit]) -> Vec<u64> {
 fn reader_equals_slice_on_oracle_trails_and_generated_trails() {
     let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
     if let Some(o) = oracle() {
-        for d in ["trails", "malformed"] {
+        for d in ["trails", "malformed", "records", "extras"] {
             for e in std::fs::read_dir(o.join(d)).unwrap().flatten() {
                 if e.path().extension().is_some_and(|x| x == "bsm") {
                     inputs.push((
@@ -57,6 +57,7 @@ fn reader_equals_slice_on_oracle_trails_and_generated_trails() {
         ));
     }
     for (name, data) in &inputs {
+        knox_tests::fuzz::check_fast_paths(data);
         let want = decode_slice(data);
         for chunk in CHUNKS {
             assert_eq!(

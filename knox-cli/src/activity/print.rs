@@ -33,6 +33,8 @@ pub struct Out<'a> {
     pub json_clock: Clock,
     /// The header line of a text table is still to be written.
     header_due: bool,
+    /// The input spans more than one host: text rows start with the host.
+    pub many_hosts: bool,
 }
 
 impl<'a> Out<'a> {
@@ -44,7 +46,16 @@ impl<'a> Out<'a> {
             text_clock: settings.text_clock(),
             json_clock: settings.json_clock(),
             header_due: !json,
+            many_hosts: settings.many_hosts(),
         }
+    }
+
+    /// Starts a text row with its host, when the input spans more than one host.
+    pub fn host_cell(&mut self, host: Option<&str>) -> io::Result<()> {
+        if self.many_hosts {
+            write!(self.out, "{:<16} ", safe(host.unwrap_or("-").as_bytes()))?;
+        }
+        Ok(())
     }
 
     /// A time for this output's form.
@@ -59,6 +70,9 @@ impl<'a> Out<'a> {
     /// Writes a text table's header before its first row.
     fn header(&mut self, line: &str) -> io::Result<()> {
         if std::mem::take(&mut self.header_due) {
+            if self.many_hosts {
+                write!(self.out, "{:<16} ", "HOST")?;
+            }
             writeln!(self.out, "{line}")?;
         }
         Ok(())
@@ -156,6 +170,7 @@ impl Report for Ps<'_> {
             "PID", "PPID", "USER", "START", "STATUS", "FILES", "NET", "FAIL"
         ))?;
         let start = self.o.time(p.start);
+        self.o.host_cell(model.host_name(p.host))?;
         writeln!(
             self.o.out,
             "{:>7} {:>7} {:<10} {:<29} {:>6} {:>6} {:>5} {:>5} {}",
@@ -260,6 +275,7 @@ impl Report for Files<'_> {
                     "PID", "OPS", "COUNT", "OK", "FAILED", "FIRST", "LAST"
                 ))?;
                 let (first, last) = (self.o.time(u.first), self.o.time(u.last));
+                self.o.host_cell(model.host_name(p.host))?;
                 writeln!(
                     self.o.out,
                     "{:>7} {:<20} {:>6} {:>6} {:>6}  {:<29} {:<29} {}",
@@ -400,6 +416,7 @@ impl Report for Errors<'_> {
                 "{:>6} {:<14} {:<22} {:>7} EXAMPLES",
                 "COUNT", "ERRNO", "EVENT", "PID"
             ))?;
+            self.o.host_cell(model.host_name(p.host))?;
             writeln!(
                 self.o.out,
                 "{:>6} {:<14} {:<22} {:>7} {}",
@@ -506,6 +523,7 @@ impl Report for Net<'_> {
                 } else {
                     safe(address.as_bytes())
                 };
+                self.o.host_cell(model.host_name(p.host))?;
                 writeln!(
                     self.o.out,
                     "{:>7} {:<12} {:<40} {:<14} {:>5}  {:<29} {}",

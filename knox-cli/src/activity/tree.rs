@@ -183,6 +183,7 @@ impl<'a> Tree<'a> {
             };
             // Deep fork chains are indented no further than 64 levels.
             let indent = "  ".repeat(depth.min(64));
+            self.o.host_cell(l.host.as_deref())?;
             writeln!(self.o.out, "{indent}{} {}{status}", l.pid, l.command)
         }
     }

@@ -4,7 +4,14 @@
 use bsm_format::{BsmErrno, Time};
 use chrono::TimeZone;
 
-/// Appends an unsigned decimal.
+/// Two decimal digits of each number below 100.
+const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Appends an unsigned decimal (two digits per division).
 #[inline]
 pub fn uint(out: &mut Vec<u8>, mut n: u64) {
     if n < 10 {
@@ -13,13 +20,19 @@ pub fn uint(out: &mut Vec<u8>, mut n: u64) {
     }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
-    loop {
+    while n >= 100 {
+        let d = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
+    }
+    if n >= 10 {
+        let d = n as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
+    } else {
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        buf[i] = b'0' + n as u8;
     }
     out.extend_from_slice(&buf[i..]);
 }
@@ -348,6 +361,21 @@ mod tests {
     fn numbers_print_like_c() {
         assert_eq!(s(|o| int(o, -1)), "-1");
         assert_eq!(s(|o| uint(o, u64::MAX)), "18446744073709551615");
+        for n in [
+            0,
+            7,
+            10,
+            99,
+            100,
+            101,
+            999,
+            1000,
+            65535,
+            1_700_000_000,
+            4_294_967_295,
+        ] {
+            assert_eq!(s(|o| uint(o, n)), n.to_string());
+        }
         assert_eq!(s(|o| alt_hex(o, 0)), "0");
         assert_eq!(s(|o| alt_hex(o, 80)), "0x50");
         assert_eq!(s(|o| hex0x(o, 0)), "0x0");
