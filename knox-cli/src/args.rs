@@ -82,9 +82,50 @@ pub enum Command {
     /// between trail files, files left open, per file and per host.
     #[command(after_help = VERIFY_HELP)]
     Verify(VerifyCmd),
+    /// Export records for other tools: OCSF events (SIEMs, security data lakes), Timesketch
+    /// timelines, or Parquet tables (DuckDB, Spark, Trino).
+    #[command(after_help = EXPORT_HELP)]
+    Export(ExportCmd),
     /// Select records and write them raw, as OpenBSM's auditreduce (pipe into praudit).
     #[command(after_help = REDUCE_HELP)]
     Auditreduce(ReduceCmd),
+}
+
+const EXPORT_HELP: &str = "ocsf and timesketch write JSON Lines to stdout; parquet writes \
+Hive-partitioned files under --to DIR (records: host=H/day=YYYY-MM-DD/, ocsf: \
+class=C/host=H/day=D/), adding new files to what DIR holds. The mapping from BSM to OCSF is in \
+docs/ocsf-mapping.md (also printed by --ocsf-mapping).";
+
+/// What `knox export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// OCSF 1.8.0 events, one JSON object per line.
+    Ocsf,
+    /// Timesketch's JSON Lines.
+    Timesketch,
+    /// Parquet files under --to DIR.
+    Parquet,
+}
+
+/// `knox export`'s options.
+#[derive(Debug, Args)]
+pub struct ExportCmd {
+    /// What to write.
+    #[arg(long, value_enum, required_unless_present = "ocsf_mapping")]
+    pub format: Option<ExportFormat>,
+    /// The directory Parquet files go to (--format parquet).
+    #[arg(long, value_name = "DIR")]
+    pub to: Option<PathBuf>,
+    /// The Parquet table: one row per record, or one per OCSF event (--format parquet).
+    #[arg(long, value_enum, default_value = "records")]
+    pub schema: crate::export::parquet::Table,
+    /// Print the BSM to OCSF mapping table (Markdown) and exit.
+    #[arg(long)]
+    pub ocsf_mapping: bool,
+    #[command(flatten)]
+    pub stream: StreamArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 const VERIFY_HELP: &str = "Exit status: 0 when nothing is wrong, 1 when something is found, 2 \
@@ -328,6 +369,7 @@ impl Command {
             Command::Praudit(a) => &mut a.read,
             Command::Commands(a) => &mut a.read,
             Command::Json(a) => &mut a.read,
+            Command::Export(a) => &mut a.read,
             Command::Ps(a) | Command::Tree(a) | Command::Errors(a) | Command::Net(a) => &mut a.read,
             Command::Files { common, .. } | Command::Timeline { common, .. } => &mut common.read,
             Command::Auditreduce(a) => {

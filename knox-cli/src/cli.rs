@@ -35,6 +35,7 @@ pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resul
         Command::Praudit(args) => run_praudit_with(args, out, err),
         Command::Auditreduce(args) => run_auditreduce(args, out, err),
         Command::Verify(args) => run_verify(args, out, err),
+        Command::Export(args) => run_export(args, out, err),
         Command::Commands(args) => run_commands(args, out, err),
         Command::Json(args) => run_json(args, out, err),
         Command::Ps(a) => run_activity(a, Kind::Ps, out, err),
@@ -236,6 +237,92 @@ fn run_auditreduce(args: ReduceCmd, out: &mut dyn Write, err: &mut dyn Write) ->
         &mut Writer { out },
         err,
     )?;
+    Ok(problems.exit_code())
+}
+
+fn run_export(args: ExportCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
+    use crate::export::{ocsf::Ocsf, parquet::Table, rows::Rows, timesketch::Timesketch};
+    use crate::export::{Fill, Lines, ParquetOut, Stream};
+    let what = "knox export";
+    if args.ocsf_mapping {
+        out.write_all(crate::export::ocsf_map::markdown().as_bytes())?;
+        return Ok(0);
+    }
+    let format = args.format.unwrap_or(ExportFormat::Ocsf);
+    if format == ExportFormat::Parquet && (args.stream.follow || args.stream.live.is_some()) {
+        writeln!(
+            err,
+            "{what}: Parquet files are complete only when the input ends; --follow and --live \
+             go with --format ocsf or timesketch"
+        )?;
+        return Ok(2);
+    }
+    let inputs = Inputs::of(&args.stream, &args.read.files, "all");
+    let Some(s) = settings(what, inputs, (&args.read).into(), err)? else {
+        return Ok(2);
+    };
+    fn go<F: crate::export::Format, O: crate::export::Output>(
+        format: &F,
+        s: &Settings,
+        output: O,
+        err: &mut dyn Write,
+    ) -> io::Result<(crate::report::Problems, O)> {
+        let mut sink = Fill::new(format, s, output);
+        let problems = pipeline::run(
+            &s.sources,
+            &s.loop_options(),
+            &|| Lines::new(format, s),
+            &mut sink,
+            err,
+        )?;
+        Ok((problems, sink.output))
+    }
+    let problems = match format {
+        ExportFormat::Ocsf => {
+            go(
+                &Ocsf {
+                    unmapped_text: false,
+                },
+                &s,
+                Stream::new(out),
+                err,
+            )?
+            .0
+        }
+        ExportFormat::Timesketch => go(&Timesketch, &s, Stream::new(out), err)?.0,
+        ExportFormat::Parquet => {
+            let Some(dir) = &args.to else {
+                writeln!(err, "{what}: --format parquet writes under --to DIR")?;
+                return Ok(2);
+            };
+            let output = match ParquetOut::new(dir, args.schema) {
+                Ok(o) => o,
+                Err(e) => {
+                    writeln!(err, "{what}: {e}")?;
+                    return Ok(2);
+                }
+            };
+            let (problems, output) = match args.schema {
+                Table::Records => go(&Rows, &s, output, err)?,
+                Table::Ocsf => go(
+                    &Ocsf {
+                        unmapped_text: true,
+                    },
+                    &s,
+                    output,
+                    err,
+                )?,
+            };
+            writeln!(
+                err,
+                "{what}: {} rows in {} files under {}",
+                output.parts.rows,
+                output.parts.files(),
+                dir.display()
+            )?;
+            problems
+        }
+    };
     Ok(problems.exit_code())
 }
 

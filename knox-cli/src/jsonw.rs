@@ -85,6 +85,11 @@ impl<'a> Obj<'a> {
         o.push(b'"');
     }
 
+    /// A signed number.
+    pub fn i64(&mut self, k: &str, v: i64) {
+        crate::praudit::fmt::int(self.key(k), v);
+    }
+
     /// `"key":null`
     pub fn null(&mut self, k: &str) {
         self.key(k).extend_from_slice(b"null");

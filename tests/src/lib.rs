@@ -290,6 +290,7 @@ pub fn knox_with(
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+pub mod ocsf;
 pub mod praudit;
 
 /// The subject token of a test process: pid `pid`, user 501, group 20, session 1.

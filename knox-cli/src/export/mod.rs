@@ -1,0 +1,396 @@
+//! `knox export`: the records as OCSF events (for SIEMs and security data lakes), as Timesketch
+//! timeline lines, or as Parquet tables (for DuckDB, Spark, Trino).
+//!
+//! The line formats are written in two steps so that the work spreads over every core: on the
+//! loop's threads each record's line is written whole except for what only the process model
+//! knows (which process did it, its parent, its program), where a marker stands; then, in order,
+//! the model takes the record and the markers are replaced by its answers. A marker is a 0x01
+//! byte and a code letter: JSON never carries a raw 0x01 (strings escape it), so it cannot be
+//! confused with the record's own bytes.
+
+pub mod ocsf;
+pub mod ocsf_map;
+pub mod parquet;
+pub mod rows;
+pub mod timesketch;
+
+use std::io::{self, Write};
+
+use bsm_format::{Batch, Record};
+use bytes::Bytes;
+use knox_model::{Event, Host, Model, Process};
+
+use crate::pipeline::{Mapper, Sink, SourceInfo};
+use crate::settings::Settings;
+use crate::time::Clock;
+
+/// The byte that starts a marker.
+pub const MARK: u8 = 0x01;
+
+/// A line format: what the loop's threads write, and what the model fills in.
+pub trait Format: Sync {
+    /// Writes a record's line (with markers), or nothing for records it does not write.
+    fn line(&self, out: &mut Vec<u8>, w: &mut Writer<'_>, ev: &Event<&[u8]>, rec: &Record<'_>);
+    /// Writes what a marker stands for.
+    fn fill(&self, code: u8, out: &mut Vec<u8>, at: &At<'_>);
+}
+
+/// What a line's writer keeps between records (one per thread).
+pub struct Writer<'s> {
+    pub settings: &'s Settings,
+    pub src: &'s SourceInfo,
+    pub clock: Clock,
+    pub scratch: Vec<u8>,
+}
+
+/// Where the model stands when a record's markers are filled.
+pub struct At<'m> {
+    pub model: &'m Model<Cache>,
+    pub host: Host,
+    pub ev: &'m Event,
+    pub settings: &'m Settings,
+    /// The subject's process before the record (an exec's actor is the program it replaced).
+    pub before: Option<&'m [u8]>,
+    pub clock: &'m mut Clock,
+}
+
+impl At<'_> {
+    /// The subject's process.
+    pub fn subject(&self) -> Option<&Process<Cache>> {
+        self.model.running_pid(self.host, self.ev.subject?.pid)
+    }
+
+    /// The running process with this pid.
+    pub fn process(&self, pid: u32) -> Option<&Process<Cache>> {
+        self.model.running_pid(self.host, pid)
+    }
+}
+
+/// What the export keeps per process: nothing yet (room for rendered fragments).
+#[derive(Debug, Default)]
+pub struct Cache;
+
+impl knox_model::Data for Cache {
+    fn started(_: u32, _: Option<&Cache>) -> Cache {
+        Cache
+    }
+}
+
+/// One record on its way: its facts, whether it is selected, and where its line ends.
+pub struct Item {
+    ev: Event,
+    selected: bool,
+    end: usize,
+}
+
+/// Lines of a batch, and the records they came from.
+#[derive(Default)]
+pub struct Part {
+    lines: Vec<u8>,
+    items: Vec<Item>,
+}
+
+/// The loop's threads: facts and lines.
+pub struct Lines<'s, F: Format> {
+    format: &'s F,
+    settings: &'s Settings,
+    clock: Clock,
+    scratch: Vec<u8>,
+    part: Part,
+}
+
+impl<'s, F: Format> Lines<'s, F> {
+    pub fn new(format: &'s F, settings: &'s Settings) -> Lines<'s, F> {
+        Lines {
+            format,
+            settings,
+            clock: settings.json_clock(),
+            scratch: Vec::new(),
+            part: Part::default(),
+        }
+    }
+}
+
+impl<F: Format> Mapper for Lines<'_, F> {
+    type Part = Part;
+
+    fn record(
+        &mut self,
+        src: &SourceInfo,
+        batch: &Batch,
+        rec: &Record<'_>,
+    ) -> Option<bsm_format::Error> {
+        let ev = match Event::parse(rec, &self.settings.acts) {
+            Ok(Some(ev)) => ev,
+            Ok(None) => return None,
+            Err(e) => return Some(e),
+        };
+        let error = ev.error.clone();
+        let selected = self.settings.filter.matches(rec);
+        if selected {
+            let mut w = Writer {
+                settings: self.settings,
+                src,
+                clock: std::mem::replace(&mut self.clock, Clock::json(self.settings.zone, false)),
+                scratch: std::mem::take(&mut self.scratch),
+            };
+            self.format.line(&mut self.part.lines, &mut w, &ev, rec);
+            self.clock = w.clock;
+            self.scratch = w.scratch;
+        }
+        let end = self.part.lines.len();
+        let ev = ev.with_bytes(|b| {
+            batch
+                .shared(rec)
+                .unwrap_or_else(|| Bytes::copy_from_slice(b))
+        });
+        self.part.items.push(Item { ev, selected, end });
+        error
+    }
+
+    fn take(&mut self) -> Part {
+        std::mem::take(&mut self.part)
+    }
+}
+
+/// Where filled lines go.
+pub trait Output {
+    /// One record's line.
+    fn line(&mut self, ev: &Event, src: &SourceInfo, line: &[u8]) -> io::Result<()>;
+    /// The lines of a batch are done.
+    fn end_part(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    fn finish(&mut self) -> io::Result<()>;
+}
+
+/// Lines written out in order (JSON Lines on stdout).
+pub struct Stream<'o> {
+    pub out: &'o mut dyn Write,
+    buf: Vec<u8>,
+}
+
+impl<'o> Stream<'o> {
+    pub fn new(out: &'o mut dyn Write) -> Stream<'o> {
+        Stream {
+            out,
+            buf: Vec::new(),
+        }
+    }
+}
+
+impl Output for Stream<'_> {
+    fn line(&mut self, _: &Event, _: &SourceInfo, line: &[u8]) -> io::Result<()> {
+        self.buf.extend_from_slice(line);
+        Ok(())
+    }
+
+    fn end_part(&mut self) -> io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.end_part()?;
+        self.out.flush()
+    }
+}
+
+/// Rows into Parquet partitions.
+pub struct ParquetOut {
+    pub parts: parquet::Partitions,
+    table: parquet::Table,
+}
+
+impl ParquetOut {
+    pub fn new(dir: &std::path::Path, table: parquet::Table) -> io::Result<ParquetOut> {
+        Ok(ParquetOut {
+            parts: parquet::Partitions::new(dir, table)?,
+            table,
+        })
+    }
+}
+
+impl Output for ParquetOut {
+    fn line(&mut self, ev: &Event, src: &SourceInfo, line: &[u8]) -> io::Result<()> {
+        let rel = parquet::partition(self.table, src.host.as_deref(), ev);
+        self.parts.add(&rel, line)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.parts.finish()
+    }
+}
+
+/// In order: the model takes each record, and its line's markers are filled.
+pub struct Fill<'s, F: Format, O: Output> {
+    format: &'s F,
+    settings: &'s Settings,
+    model: Model<Cache>,
+    clock: Clock,
+    pub output: O,
+    line: Vec<u8>,
+    /// Lines written.
+    pub written: u64,
+}
+
+impl<'s, F: Format, O: Output> Fill<'s, F, O> {
+    pub fn new(format: &'s F, settings: &'s Settings, output: O) -> Fill<'s, F, O> {
+        Fill {
+            format,
+            settings,
+            model: Model::new(),
+            clock: settings.json_clock(),
+            output,
+            line: Vec::new(),
+            written: 0,
+        }
+    }
+}
+
+impl<F: Format, O: Output> Sink<Part> for Fill<'_, F, O> {
+    fn apply(&mut self, part: Part, src: &SourceInfo) -> io::Result<()> {
+        let host = self.model.host(src.host.as_deref());
+        let mut start = 0;
+        for item in &part.items {
+            let line = &part.lines[start..item.end];
+            start = item.end;
+            // An exec's actor is the program it replaces: its fragment is taken before.
+            let mut before = Vec::new();
+            let wants_before = item.selected
+                && item.ev.act == knox_model::Act::Exec
+                && line.windows(2).any(|w| w == [MARK, b'B']);
+            if wants_before {
+                let at = At {
+                    model: &self.model,
+                    host,
+                    ev: &item.ev,
+                    settings: self.settings,
+                    before: None,
+                    clock: &mut self.clock,
+                };
+                if at.subject().is_some() {
+                    self.format.fill(b'A', &mut before, &at);
+                }
+            }
+            self.model.apply(host, &item.ev);
+            if item.selected {
+                let at = At {
+                    model: &self.model,
+                    host,
+                    ev: &item.ev,
+                    settings: self.settings,
+                    before: Some(&before[..]).filter(|b| !b.is_empty()),
+                    clock: &mut self.clock,
+                };
+                self.line.clear();
+                splice(&mut self.line, line, |code, out| {
+                    self.format.fill(code, out, &at)
+                });
+                self.output.line(&item.ev, src, &self.line)?;
+                self.written += 1;
+            }
+            // Ended processes are simply forgotten.
+            self.model.changes().for_each(drop);
+        }
+        self.output.end_part()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.output.flush()
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.model.finish();
+        self.model.changes().for_each(drop);
+        self.output.finish()
+    }
+}
+
+/// The process model's fields of a flat line (marker `M`): the subject's stable process id, its
+/// parent's id and pid, and the command line of the program it runs.
+pub fn process_fields(code: u8, out: &mut Vec<u8>, at: &At<'_>) {
+    if code != b'M' {
+        return;
+    }
+    let p = at.subject();
+    let field = |out: &mut Vec<u8>, k: &str| {
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(k.as_bytes());
+        out.extend_from_slice(b"\":");
+    };
+    field(out, "process_id");
+    match p {
+        Some(p) => crate::jsonw::string(out, p.id.as_str()),
+        None => out.extend_from_slice(b"null"),
+    }
+    field(out, "parent_id");
+    match p.and_then(|p| p.parent.as_ref()) {
+        Some(id) => crate::jsonw::string(out, id.as_str()),
+        None => out.extend_from_slice(b"null"),
+    }
+    field(out, "ppid");
+    match p.and_then(|p| p.ppid) {
+        Some(pp) => crate::praudit::fmt::uint(out, pp as u64),
+        None => out.extend_from_slice(b"null"),
+    }
+    field(out, "command_line");
+    match p.filter(|p| p.image().is_some()) {
+        Some(p) => crate::jsonw::string(out, &crate::activity::command_text(p)),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// Copies a line, replacing each marker by what `fill` writes for its code.
+fn splice(out: &mut Vec<u8>, line: &[u8], mut fill: impl FnMut(u8, &mut Vec<u8>)) {
+    let mut rest = line;
+    while let Some(i) = memchr::memchr(MARK, rest) {
+        out.extend_from_slice(&rest[..i]);
+        match rest.get(i + 1) {
+            Some(&code) => {
+                fill(code, out);
+                rest = &rest[i + 2..];
+            }
+            None => {
+                rest = &[];
+            }
+        }
+    }
+    out.extend_from_slice(rest);
+}
+
+/// Writes a marker.
+pub fn mark(out: &mut Vec<u8>, code: u8) {
+    out.push(MARK);
+    out.push(code);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_are_replaced_in_place() {
+        let mut out = Vec::new();
+        let line = [
+            b"{\"a\":".as_slice(),
+            &[MARK, b'A'],
+            b",\"b\":",
+            &[MARK, b'P'],
+            b"}\n",
+        ]
+        .concat();
+        splice(&mut out, &line, |c, o| {
+            o.extend_from_slice(if c == b'A' { b"1" } else { b"[2]" })
+        });
+        assert_eq!(out, b"{\"a\":1,\"b\":[2]}\n");
+    }
+}

@@ -1,0 +1,426 @@
+//! Parquet tables in Hive-style partitions (`host=H/day=YYYY-MM-DD/`, and for OCSF
+//! `class=C/host=H/day=D/`) that DuckDB, Spark and Trino read as they are.
+//!
+//! Rows are the lines the other formats write (`records`: one flat row per record; `ocsf`: the
+//! OCSF event), decoded into Arrow with a fixed schema (so every file of a table has the same
+//! columns) and written with the Apache Arrow crates: snappy-compressed, in row groups of at most
+//! [`ROW_GROUP`] rows. Memory holds at most one row group per open partition, and at most
+//! [`MAX_OPEN`] partitions are open: the one written longest ago is closed first. Each run writes
+//! new files (`part-<time>-<pid>-<n>.parquet`, renamed into place when complete), so exporting more
+//! trails into the same directory adds files and never rewrites old ones.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_json::reader::Decoder;
+use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+
+/// Rows per row group (and per decoded batch).
+pub const ROW_GROUP: usize = 65_536;
+
+/// Most partitions open at once.
+pub const MAX_OPEN: usize = 64;
+
+/// Which table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Table {
+    /// One row per record: typed columns for the common fields, and every token as JSON.
+    Records,
+    /// One row per OCSF event, one table per class.
+    Ocsf,
+}
+
+fn utf8(name: &str) -> Field {
+    Field::new(name, DataType::Utf8, true)
+}
+
+fn int(name: &str, t: DataType) -> Field {
+    Field::new(name, t, true)
+}
+
+fn strings(name: &str) -> Field {
+    Field::new(
+        name,
+        DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+        true,
+    )
+}
+
+fn strukt(name: &str, fields: Vec<Field>) -> Field {
+    Field::new(name, DataType::Struct(Fields::from(fields)), true)
+}
+
+fn time(name: &str) -> Field {
+    Field::new(
+        name,
+        // An offset, not a zone name: the readers need no time zone database, and Parquet marks
+        // the column as UTC-adjusted either way.
+        DataType::Timestamp(TimeUnit::Millisecond, Some("+00:00".into())),
+        true,
+    )
+}
+
+/// The `records` table (partition columns `host` and `day` come from the directories).
+pub fn records_schema() -> SchemaRef {
+    use DataType::*;
+    Arc::new(Schema::new(vec![
+        time("time"),
+        utf8("file"),
+        int("offset", Int64),
+        int("length", Int64),
+        utf8("kind"),
+        int("event", Int32),
+        utf8("event_name"),
+        utf8("act"),
+        int("modifier", Int32),
+        Field::new("success", Boolean, true),
+        int("errno", Int32),
+        utf8("errno_name"),
+        int("return_value", Int64),
+        int("pid", Int64),
+        int("ppid", Int64),
+        utf8("process_id"),
+        utf8("parent_id"),
+        utf8("command_line"),
+        int("auid", Int64),
+        int("euid", Int64),
+        int("egid", Int64),
+        int("ruid", Int64),
+        int("rgid", Int64),
+        int("session", Int64),
+        utf8("terminal"),
+        utf8("user"),
+        strings("paths"),
+        strings("argv"),
+        strings("envp"),
+        utf8("text"),
+        utf8("remote_address"),
+        utf8("local_address"),
+        int("seq", Int64),
+        int("exit_status", Int64),
+        utf8("error"),
+        utf8("tokens"),
+    ]))
+}
+
+fn user(name: &str) -> Field {
+    strukt(
+        name,
+        vec![utf8("uid"), utf8("name"), int("type_id", DataType::Int32)],
+    )
+}
+
+fn process(name: &str) -> Field {
+    use DataType::*;
+    strukt(
+        name,
+        vec![
+            int("pid", Int64),
+            utf8("uid"),
+            int("created_time", Int64),
+            utf8("name"),
+            utf8("cmd_line"),
+            strukt(
+                "file",
+                vec![utf8("path"), utf8("name"), int("type_id", Int32)],
+            ),
+            strukt("parent_process", vec![int("pid", Int64), utf8("uid")]),
+            user("user"),
+            int("auid", Int64),
+            int("euid", Int64),
+            int("egid", Int64),
+        ],
+    )
+}
+
+fn file(name: &str) -> Field {
+    strukt(
+        name,
+        vec![
+            utf8("path"),
+            utf8("name"),
+            int("type_id", DataType::Int32),
+            user("owner"),
+        ],
+    )
+}
+
+fn endpoint(name: &str) -> Field {
+    strukt(
+        name,
+        vec![
+            utf8("name"),
+            utf8("ip"),
+            int("port", DataType::Int32),
+            utf8("hostname"),
+        ],
+    )
+}
+
+/// The OCSF table: every attribute knox writes, for every class (a class's file leaves the
+/// others' attributes null), with `time` as a timestamp and `unmapped` as JSON text.
+pub fn ocsf_schema() -> SchemaRef {
+    use DataType::*;
+    Arc::new(Schema::new(vec![
+        int("class_uid", Int32),
+        utf8("class_name"),
+        int("category_uid", Int32),
+        utf8("category_name"),
+        int("activity_id", Int32),
+        utf8("activity_name"),
+        int("type_uid", Int64),
+        utf8("type_name"),
+        int("severity_id", Int32),
+        utf8("severity"),
+        time("time"),
+        int("status_id", Int32),
+        utf8("status"),
+        utf8("status_code"),
+        utf8("status_detail"),
+        utf8("message"),
+        strukt(
+            "metadata",
+            vec![
+                utf8("version"),
+                strukt(
+                    "product",
+                    vec![utf8("name"), utf8("vendor_name"), utf8("version")],
+                ),
+                strings("profiles"),
+                utf8("event_code"),
+                utf8("log_name"),
+                utf8("uid"),
+            ],
+        ),
+        strukt(
+            "device",
+            vec![
+                int("type_id", Int32),
+                utf8("name"),
+                utf8("hostname"),
+                utf8("ip"),
+            ],
+        ),
+        strukt(
+            "actor",
+            vec![
+                process("process"),
+                user("user"),
+                strukt("session", vec![utf8("uid")]),
+            ],
+        ),
+        process("process"),
+        int("exit_code", Int32),
+        file("file"),
+        file("file_result"),
+        endpoint("src_endpoint"),
+        endpoint("dst_endpoint"),
+        strukt("connection_info", vec![int("direction_id", Int32)]),
+        user("user"),
+        strukt("session", vec![utf8("uid")]),
+        strukt("service", vec![utf8("name")]),
+        utf8("log_name"),
+        utf8("unmapped"),
+    ]))
+}
+
+/// A partition value as a directory name: Hive-style escapes for what a path cannot hold.
+pub fn escape(v: &str) -> String {
+    let mut s = String::with_capacity(v.len());
+    for c in v.chars() {
+        if c.is_ascii_alphanumeric() || "-_.:@ ".contains(c) {
+            s.push(c);
+        } else {
+            let mut b = [0u8; 4];
+            for byte in c.encode_utf8(&mut b).bytes() {
+                s.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    if s.is_empty() || s == "." || s == ".." {
+        s = format!("%{:02X}{}", b'.', &s[s.len().min(1)..]);
+    }
+    s
+}
+
+/// One partition being written.
+struct Open {
+    decoder: Decoder,
+    writer: ArrowWriter<File>,
+    /// Where the file is written, and where it goes when complete.
+    tmp: PathBuf,
+    path: PathBuf,
+    rows: usize,
+    last_use: u64,
+}
+
+/// The partitions of one export run.
+pub struct Partitions {
+    dir: PathBuf,
+    schema: SchemaRef,
+    open: HashMap<String, Open>,
+    run: String,
+    files: u64,
+    clock: u64,
+    /// Rows written.
+    pub rows: u64,
+}
+
+impl Partitions {
+    pub fn new(dir: &Path, table: Table) -> io::Result<Partitions> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("{}: {}", dir.display(), crate::report::io_text(&e)),
+            )
+        })?;
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        Ok(Partitions {
+            dir: dir.to_path_buf(),
+            schema: match table {
+                Table::Records => records_schema(),
+                Table::Ocsf => ocsf_schema(),
+            },
+            open: HashMap::new(),
+            run: format!("{since}-{}", std::process::id()),
+            files: 0,
+            clock: 0,
+            rows: 0,
+        })
+    }
+
+    /// Adds a row (one JSON line) to the partition at `rel` (`host=H/day=D`).
+    pub fn add(&mut self, rel: &str, line: &[u8]) -> io::Result<()> {
+        self.clock += 1;
+        if !self.open.contains_key(rel) {
+            if self.open.len() >= MAX_OPEN {
+                self.close_oldest()?;
+            }
+            let o = self.start(rel)?;
+            self.open.insert(rel.to_string(), o);
+        }
+        let clock = self.clock;
+        let o = self.open.get_mut(rel).expect("just opened");
+        o.last_use = clock;
+        let mut rest = line;
+        loop {
+            let n = o.decoder.decode(rest).map_err(io::Error::other)?;
+            rest = &rest[n..];
+            if rest.is_empty() {
+                break;
+            }
+            // The decoder's batch is full.
+            Self::flush(o)?;
+        }
+        o.rows += 1;
+        self.rows += 1;
+        if o.rows >= ROW_GROUP {
+            Self::flush(o)?;
+        }
+        Ok(())
+    }
+
+    fn start(&mut self, rel: &str) -> io::Result<Open> {
+        let dir = self.dir.join(rel);
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("{}: {}", dir.display(), crate::report::io_text(&e)),
+            )
+        })?;
+        self.files += 1;
+        let name = format!("part-{}-{}.parquet", self.run, self.files);
+        // Readers skip names that start with a dot: a file becomes visible when complete.
+        let tmp = dir.join(format!(".{name}.tmp"));
+        let file = File::create(&tmp)?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_max_row_group_size(ROW_GROUP)
+            .set_created_by(format!("knox {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        let writer = ArrowWriter::try_new(file, self.schema.clone(), Some(props))
+            .map_err(io::Error::other)?;
+        let decoder = arrow_json::ReaderBuilder::new(self.schema.clone())
+            .with_batch_size(ROW_GROUP)
+            .build_decoder()
+            .map_err(io::Error::other)?;
+        Ok(Open {
+            decoder,
+            writer,
+            tmp,
+            path: dir.join(name),
+            rows: 0,
+            last_use: 0,
+        })
+    }
+
+    fn flush(o: &mut Open) -> io::Result<()> {
+        if let Some(batch) = o.decoder.flush().map_err(io::Error::other)? {
+            o.writer.write(&batch).map_err(io::Error::other)?;
+        }
+        o.rows = 0;
+        Ok(())
+    }
+
+    fn close(mut o: Open) -> io::Result<()> {
+        Self::flush(&mut o)?;
+        o.writer.close().map_err(io::Error::other)?;
+        std::fs::rename(&o.tmp, &o.path)
+    }
+
+    fn close_oldest(&mut self) -> io::Result<()> {
+        let Some(key) = self
+            .open
+            .iter()
+            .min_by_key(|(_, o)| o.last_use)
+            .map(|(k, _)| k.clone())
+        else {
+            return Ok(());
+        };
+        if let Some(o) = self.open.remove(&key) {
+            Self::close(o)?;
+        }
+        Ok(())
+    }
+
+    /// Closes every partition: the files are complete.
+    pub fn finish(&mut self) -> io::Result<()> {
+        let mut keys: Vec<String> = self.open.keys().cloned().collect();
+        keys.sort();
+        for k in keys {
+            if let Some(o) = self.open.remove(&k) {
+                Self::close(o)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// How many files were written.
+    pub fn files(&self) -> u64 {
+        self.files
+    }
+}
+
+/// The partition of a record: `host=H/day=D`, or for OCSF `class=C/host=H/day=D`.
+pub fn partition(table: Table, host: Option<&str>, ev: &knox_model::Event) -> String {
+    let day = bsm_format::Time::new(ev.time.sec, 0).to_utc().map_or_else(
+        || "unknown".to_string(),
+        |d| d.format("%Y-%m-%d").to_string(),
+    );
+    let host = escape(host.unwrap_or("unknown"));
+    match table {
+        Table::Records => format!("host={host}/day={day}"),
+        Table::Ocsf => format!(
+            "class={}/host={host}/day={day}",
+            super::ocsf::mapping_of(ev).class.schema_name()
+        ),
+    }
+}
