@@ -7,17 +7,55 @@ use bsm_format::{Address, Token};
 
 use crate::praudit::fmt::uint;
 
-/// Appends a JSON string: plain ASCII directly, other UTF-8 through serde_json's escaping.
-pub fn string(out: &mut Vec<u8>, s: &str) {
-    if s.bytes()
-        .all(|c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
-    {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-    } else {
-        let _ = serde_json::to_writer(&mut *out, s);
+/// For each byte, how a JSON string writes it: 0 as it is, else the letter of its short escape,
+/// or `u` for `\u00XX` (the escapes serde_json writes).
+const ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = b'u';
+        c += 1;
     }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+/// Appends a JSON string, escaped as serde_json escapes it: runs of bytes that need nothing are
+/// copied whole.
+pub fn string(out: &mut Vec<u8>, s: &str) {
+    let b = s.as_bytes();
+    out.reserve(b.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let e = ESCAPE[c as usize];
+        if e == 0 {
+            continue;
+        }
+        out.extend_from_slice(&b[start..i]);
+        start = i + 1;
+        if e == b'u' {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(c >> 4) as usize],
+                HEX[(c & 15) as usize],
+            ]);
+        } else {
+            out.extend_from_slice(&[b'\\', e]);
+        }
+    }
+    out.extend_from_slice(&b[start..]);
+    out.push(b'"');
 }
 
 /// Appends bytes losslessly: a string when they are UTF-8 without NUL, else `{"base64": ...}`.
@@ -264,4 +302,26 @@ pub fn token(out: &mut Vec<u8>, t: &Token<'_>) {
         }
     }
     o.end();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_written_byte_for_byte_as_serde_json_writes_them() {
+        let mut all: String = (0u8..0x80).map(char::from).collect();
+        all.push_str("é€😀\u{7f}\u{85}\u{202e}");
+        for s in [
+            all.as_str(),
+            "",
+            "plain",
+            "\"quoted\" \\ back",
+            "tab\there\nnew",
+        ] {
+            let mut ours = Vec::new();
+            string(&mut ours, s);
+            assert_eq!(ours, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
+    }
 }

@@ -369,7 +369,9 @@ pub struct Writer<'o> {
 
 impl Sink<Vec<u8>> for Writer<'_> {
     fn apply(&mut self, part: Vec<u8>, _: &SourceInfo) -> io::Result<()> {
-        self.out.write_all(&part)
+        self.out.write_all(&part)?;
+        recycle(part);
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -378,5 +380,34 @@ impl Sink<Vec<u8>> for Writer<'_> {
 
     fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+/// Output buffers handed back once written, for the next parts: a part of a few MiB allocated
+/// fresh for every batch would cost the system a page fault for each of its pages.
+static BUFFERS: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+
+/// Most buffers kept for reuse, and the largest kept.
+const KEEP_BUFFERS: usize = 32;
+const KEEP_CAPACITY: usize = 64 << 20;
+
+/// An empty buffer with room for about `hint` bytes: a used one when there is one.
+pub fn buffer(hint: usize) -> Vec<u8> {
+    let reused = BUFFERS.lock().ok().and_then(|mut b| b.pop());
+    let mut v = reused.unwrap_or_default();
+    v.reserve(hint);
+    v
+}
+
+/// Hands a written buffer back for reuse.
+pub fn recycle(mut v: Vec<u8>) {
+    if v.capacity() == 0 || v.capacity() > KEEP_CAPACITY {
+        return;
+    }
+    v.clear();
+    if let Ok(mut b) = BUFFERS.lock() {
+        if b.len() < KEEP_BUFFERS {
+            b.push(v);
+        }
     }
 }

@@ -38,6 +38,8 @@ pub trait Format: Sync {
 /// What a line's writer keeps between records (one per thread).
 pub struct Writer<'s> {
     pub settings: &'s Settings,
+    /// This thread's account names (its own cache).
+    pub accounts: &'s crate::accounts::Accounts,
     pub src: &'s SourceInfo,
     pub clock: Clock,
     pub scratch: Vec<u8>,
@@ -66,13 +68,32 @@ impl At<'_> {
     }
 }
 
-/// What the export keeps per process: nothing yet (room for rendered fragments).
+/// What the export keeps per process: the last rendering of it, with what it was rendered from
+/// (a process is written once for each of its records, and changes rarely).
 #[derive(Debug, Default)]
-pub struct Cache;
+pub struct Cache {
+    pub rendered: std::cell::RefCell<Option<(u128, Vec<u8>)>>,
+}
 
 impl knox_model::Data for Cache {
     fn started(_: u32, _: Option<&Cache>) -> Cache {
-        Cache
+        Cache::default()
+    }
+}
+
+impl Cache {
+    /// Writes the rendering of the process for `key`, rendering it again when the key changed.
+    pub fn write(&self, out: &mut Vec<u8>, key: u128, render: impl FnOnce(&mut Vec<u8>)) {
+        let mut r = self.rendered.borrow_mut();
+        match &*r {
+            Some((k, text)) if *k == key => out.extend_from_slice(text),
+            _ => {
+                let mut text = Vec::new();
+                render(&mut text);
+                out.extend_from_slice(&text);
+                *r = Some((key, text));
+            }
+        }
     }
 }
 
@@ -94,6 +115,7 @@ pub struct Part {
 pub struct Lines<'s, F: Format> {
     format: &'s F,
     settings: &'s Settings,
+    accounts: crate::accounts::Accounts,
     clock: Clock,
     scratch: Vec<u8>,
     part: Part,
@@ -104,6 +126,7 @@ impl<'s, F: Format> Lines<'s, F> {
         Lines {
             format,
             settings,
+            accounts: settings.accounts.clone(),
             clock: settings.json_clock(),
             scratch: Vec::new(),
             part: Part::default(),
@@ -130,6 +153,7 @@ impl<F: Format> Mapper for Lines<'_, F> {
         if selected {
             let mut w = Writer {
                 settings: self.settings,
+                accounts: &self.accounts,
                 src,
                 clock: std::mem::replace(&mut self.clock, Clock::json(self.settings.zone, false)),
                 scratch: std::mem::take(&mut self.scratch),
@@ -149,13 +173,23 @@ impl<F: Format> Mapper for Lines<'_, F> {
     }
 
     fn take(&mut self) -> Part {
-        std::mem::take(&mut self.part)
+        // The next part is about as large as this one.
+        let hint = self.part.lines.len() + self.part.lines.len() / 8;
+        let next = Part {
+            lines: crate::pipeline::buffer(hint),
+            items: Vec::with_capacity(self.part.items.len()),
+        };
+        std::mem::replace(&mut self.part, next)
     }
 }
 
 /// Where filled lines go.
 pub trait Output {
-    /// One record's line.
+    /// Where lines can be written directly, when the output is a plain stream of them.
+    fn buffer(&mut self) -> Option<&mut Vec<u8>> {
+        None
+    }
+    /// One record's line (when there is no [`Output::buffer`]).
     fn line(&mut self, ev: &Event, src: &SourceInfo, line: &[u8]) -> io::Result<()>;
     /// The lines of a batch are done.
     fn end_part(&mut self) -> io::Result<()> {
@@ -183,6 +217,10 @@ impl<'o> Stream<'o> {
 }
 
 impl Output for Stream<'_> {
+    fn buffer(&mut self) -> Option<&mut Vec<u8>> {
+        Some(&mut self.buf)
+    }
+
     fn line(&mut self, _: &Event, _: &SourceInfo, line: &[u8]) -> io::Result<()> {
         self.buf.extend_from_slice(line);
         Ok(())
@@ -221,8 +259,8 @@ impl ParquetOut {
 
 impl Output for ParquetOut {
     fn line(&mut self, ev: &Event, src: &SourceInfo, line: &[u8]) -> io::Result<()> {
-        let rel = parquet::partition(self.table, src.host.as_deref(), ev);
-        self.parts.add(&rel, line)
+        let key = parquet::partition(self.table, src.host.as_ref(), ev);
+        self.parts.add(&key, line)
     }
 
     fn finish(&mut self) -> io::Result<()> {
@@ -291,16 +329,23 @@ impl<F: Format, O: Output> Sink<Part> for Fill<'_, F, O> {
                     before: Some(&before[..]).filter(|b| !b.is_empty()),
                     clock: &mut self.clock,
                 };
-                self.line.clear();
-                splice(&mut self.line, line, |code, out| {
-                    self.format.fill(code, out, &at)
-                });
-                self.output.line(&item.ev, src, &self.line)?;
+                let format = self.format;
+                match self.output.buffer() {
+                    Some(buf) => splice(buf, line, |code, out| format.fill(code, out, &at)),
+                    None => {
+                        self.line.clear();
+                        splice(&mut self.line, line, |code, out| {
+                            format.fill(code, out, &at)
+                        });
+                        self.output.line(&item.ev, src, &self.line)?;
+                    }
+                }
                 self.written += 1;
             }
             // Ended processes are simply forgotten.
             self.model.changes().for_each(drop);
         }
+        crate::pipeline::recycle(part.lines);
         self.output.end_part()
     }
 

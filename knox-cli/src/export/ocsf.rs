@@ -50,14 +50,24 @@ fn basename(path: &[u8]) -> &[u8] {
 }
 
 /// A user object: uid as text, the name from the accounts, admin for root.
-fn user(o: &mut Vec<u8>, uid: u32, settings: &crate::settings::Settings) {
+fn user(o: &mut Vec<u8>, uid: u32, accounts: &crate::accounts::Accounts) {
     let mut u = Obj::new(o);
-    u.str("uid", &(uid as i32).to_string());
-    if let Some(n) = settings.accounts.user_name(uid) {
+    let v = u.key("uid");
+    v.push(b'"');
+    crate::praudit::fmt::int(v, uid as i32 as i64);
+    v.push(b'"');
+    if let Some(n) = accounts.user_name(uid) {
         u.str("name", &n);
     }
     u.u64("type_id", if uid == 0 { 2 } else { 1 });
     u.end();
+}
+
+/// A session object: the audit session id, as text.
+fn session(o: &mut Vec<u8>, sid: u32) {
+    o.extend_from_slice(b"{\"uid\":\"");
+    crate::praudit::fmt::uint(o, sid as u64);
+    o.extend_from_slice(b"\"}");
 }
 
 /// The OCSF file type of an attr token's mode.
@@ -80,7 +90,7 @@ fn file(o: &mut Vec<u8>, path: &[u8], mode: Option<u32>, owner: Option<u32>, w: 
     f.bytes("name", basename(path));
     f.u64("type_id", file_type(mode));
     if let Some(uid) = owner {
-        user(f.key("owner"), uid, w.settings);
+        user(f.key("owner"), uid, w.accounts);
     }
     f.end();
 }
@@ -113,8 +123,7 @@ impl Format for Ocsf {
     fn line(&self, out: &mut Vec<u8>, w: &mut Writer<'_>, ev: &Event<&[u8]>, rec: &Record<'_>) {
         let map = mapping_of(ev);
         let (cat_uid, cat_name) = map.class.category();
-        let s = w.settings;
-        let info = s.events.get(ev.event.0);
+        let info = w.settings.events.get(ev.event.0);
         let mut o = Obj::new(out);
         o.u64("class_uid", map.class.uid() as u64);
         o.str("class_name", map.class.name());
@@ -123,10 +132,12 @@ impl Format for Ocsf {
         o.u64("activity_id", map.activity_id as u64);
         o.str("activity_name", map.activity_name);
         o.u64("type_uid", map.type_uid());
-        o.str(
-            "type_name",
-            &format!("{}: {}", map.class.name(), map.activity_name),
-        );
+        let t = o.key("type_name");
+        t.push(b'"');
+        t.extend_from_slice(map.class.name().as_bytes());
+        t.extend_from_slice(b": ");
+        t.extend_from_slice(map.activity_name.as_bytes());
+        t.push(b'"');
         o.u64("severity_id", 1);
         o.str("severity", "Informational");
         o.u64("time", millis(ev.time));
@@ -174,7 +185,12 @@ impl Format for Ocsf {
             m.str("event_code", &e.name);
         }
         m.str("log_name", "bsm");
-        m.str("uid", &format!("{}#{}", w.src.name, ev.offset()));
+        // The record's place: its file and offset.
+        let mut place = String::with_capacity(w.src.name.len() + 12);
+        place.push_str(&w.src.name);
+        place.push('#');
+        place.push_str(&ev.offset().to_string());
+        m.str("uid", &place);
         m.end();
 
         let mut d = Obj::new(o.key("device"));
@@ -201,10 +217,8 @@ impl Format for Ocsf {
             } else {
                 subj.auid
             };
-            user(a.key("user"), who, s);
-            let mut sess = Obj::new(a.key("session"));
-            sess.str("uid", &subj.sid.to_string());
-            sess.end();
+            user(a.key("user"), who, w.accounts);
+            session(a.key("session"), subj.sid);
             a.end();
         }
 
@@ -267,11 +281,9 @@ impl Format for Ocsf {
                     } else {
                         subj.auid
                     };
-                    user(o.key("user"), who, s);
+                    user(o.key("user"), who, w.accounts);
                     if map.class == Class::Authentication {
-                        let mut sess = Obj::new(o.key("session"));
-                        sess.str("uid", &subj.sid.to_string());
-                        sess.end();
+                        session(o.key("session"), subj.sid);
                         let mut svc = Obj::new(o.key("service"));
                         let name = info.map_or("bsm", |e| e.name.trim_start_matches("AUE_"));
                         svc.str("name", name);
@@ -324,7 +336,19 @@ impl Format for Ocsf {
                 Some(b) => out.extend_from_slice(b),
                 None => self.fill(b'A', out, at),
             },
-            b'A' => process(out, at.subject(), None, ev.subject.map(|s| s.pid), at),
+            b'A' => match at.subject() {
+                // What a process's object shows changes only with its program and its ids.
+                Some(p) => {
+                    let s = p.subject;
+                    let key = (p.execs.len() as u128) << 96
+                        | (s.map_or(0, |s| s.euid) as u128) << 64
+                        | (s.map_or(0, |s| s.egid) as u128) << 32
+                        | s.map_or(0, |s| s.auid) as u128;
+                    p.data
+                        .write(out, key, |o| process(o, Some(p), None, Some(p.pid), at));
+                }
+                None => process(out, None, None, ev.subject.map(|s| s.pid), at),
+            },
             b'P' => {
                 let attempted = || Some((ev.path(), ev.argv()));
                 let subject = ev.subject.map(|s| s.pid);
@@ -414,7 +438,7 @@ fn process(
             pp.end();
         }
         if let Some(s) = p.subject {
-            user(o.key("user"), s.euid, at.settings);
+            user(o.key("user"), s.euid, &at.settings.accounts);
             // Ids as the kernel's signed ints: an unset audit user is -1.
             o.i64("auid", s.auid as i32 as i64);
             o.i64("euid", s.euid as i32 as i64);

@@ -20,9 +20,15 @@ use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
-/// Rows per row group (and per decoded batch).
-pub const ROW_GROUP: usize = 65_536;
+/// Rows per row group (DuckDB and Spark read row groups in parallel; memory holds one per open
+/// partition).
+pub const ROW_GROUP: usize = 16_384;
+
+/// Rows decoded at a time (what memory holds per partition, besides the writer's encoded row
+/// group).
+pub const DECODE_BATCH: usize = 4096;
 
 /// Most partitions open at once.
 pub const MAX_OPEN: usize = 64;
@@ -260,11 +266,37 @@ struct Open {
     last_use: u64,
 }
 
+/// A partition: the OCSF class (0 for the records table), the host, and the day (days since the
+/// epoch, UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub class: Option<&'static str>,
+    pub host: Option<Arc<str>>,
+    pub day: u64,
+}
+
+impl Key {
+    /// The partition's directory, relative to the table's: `[class=C/]host=H/day=YYYY-MM-DD`.
+    fn rel(&self) -> String {
+        let day = bsm_format::Time::new(self.day * 86_400, 0)
+            .to_utc()
+            .map_or_else(
+                || "unknown".to_string(),
+                |d| d.format("%Y-%m-%d").to_string(),
+            );
+        let host = escape(self.host.as_deref().unwrap_or("unknown"));
+        match self.class {
+            None => format!("host={host}/day={day}"),
+            Some(c) => format!("class={c}/host={host}/day={day}"),
+        }
+    }
+}
+
 /// The partitions of one export run.
 pub struct Partitions {
     dir: PathBuf,
     schema: SchemaRef,
-    open: HashMap<String, Open>,
+    open: HashMap<Key, Open>,
     run: String,
     files: u64,
     clock: u64,
@@ -297,18 +329,18 @@ impl Partitions {
         })
     }
 
-    /// Adds a row (one JSON line) to the partition at `rel` (`host=H/day=D`).
-    pub fn add(&mut self, rel: &str, line: &[u8]) -> io::Result<()> {
+    /// Adds a row (one JSON line) to a partition.
+    pub fn add(&mut self, key: &Key, line: &[u8]) -> io::Result<()> {
         self.clock += 1;
-        if !self.open.contains_key(rel) {
+        if !self.open.contains_key(key) {
             if self.open.len() >= MAX_OPEN {
                 self.close_oldest()?;
             }
-            let o = self.start(rel)?;
-            self.open.insert(rel.to_string(), o);
+            let o = self.start(&key.rel())?;
+            self.open.insert(key.clone(), o);
         }
         let clock = self.clock;
-        let o = self.open.get_mut(rel).expect("just opened");
+        let o = self.open.get_mut(key).expect("just opened");
         o.last_use = clock;
         let mut rest = line;
         loop {
@@ -322,7 +354,7 @@ impl Partitions {
         }
         o.rows += 1;
         self.rows += 1;
-        if o.rows >= ROW_GROUP {
+        if o.rows >= DECODE_BATCH {
             Self::flush(o)?;
         }
         Ok(())
@@ -341,7 +373,13 @@ impl Partitions {
         // Readers skip names that start with a dot: a file becomes visible when complete.
         let tmp = dir.join(format!(".{name}.tmp"));
         let file = File::create(&tmp)?;
-        let props = WriterProperties::builder()
+        // Long texts that are all different (every token, the OCSF unmapped part, messages,
+        // record places) gain nothing from a dictionary and only cost memory building one.
+        let mut props = WriterProperties::builder();
+        for c in ["tokens", "unmapped", "message", "metadata.uid", "error"] {
+            props = props.set_column_dictionary_enabled(ColumnPath::from(c), false);
+        }
+        let props = props
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_size(ROW_GROUP)
             .set_created_by(format!("knox {}", env!("CARGO_PKG_VERSION")))
@@ -349,7 +387,7 @@ impl Partitions {
         let writer = ArrowWriter::try_new(file, self.schema.clone(), Some(props))
             .map_err(io::Error::other)?;
         let decoder = arrow_json::ReaderBuilder::new(self.schema.clone())
-            .with_batch_size(ROW_GROUP)
+            .with_batch_size(DECODE_BATCH)
             .build_decoder()
             .map_err(io::Error::other)?;
         Ok(Open {
@@ -393,8 +431,8 @@ impl Partitions {
 
     /// Closes every partition: the files are complete.
     pub fn finish(&mut self) -> io::Result<()> {
-        let mut keys: Vec<String> = self.open.keys().cloned().collect();
-        keys.sort();
+        let mut keys: Vec<Key> = self.open.keys().cloned().collect();
+        keys.sort_by_key(|k| k.rel());
         for k in keys {
             if let Some(o) = self.open.remove(&k) {
                 Self::close(o)?;
@@ -409,18 +447,14 @@ impl Partitions {
     }
 }
 
-/// The partition of a record: `host=H/day=D`, or for OCSF `class=C/host=H/day=D`.
-pub fn partition(table: Table, host: Option<&str>, ev: &knox_model::Event) -> String {
-    let day = bsm_format::Time::new(ev.time.sec, 0).to_utc().map_or_else(
-        || "unknown".to_string(),
-        |d| d.format("%Y-%m-%d").to_string(),
-    );
-    let host = escape(host.unwrap_or("unknown"));
-    match table {
-        Table::Records => format!("host={host}/day={day}"),
-        Table::Ocsf => format!(
-            "class={}/host={host}/day={day}",
-            super::ocsf::mapping_of(ev).class.schema_name()
-        ),
+/// The partition of a record.
+pub fn partition(table: Table, host: Option<&Arc<str>>, ev: &knox_model::Event) -> Key {
+    Key {
+        class: match table {
+            Table::Records => None,
+            Table::Ocsf => Some(super::ocsf::mapping_of(ev).class.schema_name()),
+        },
+        host: host.cloned(),
+        day: ev.time.sec / 86_400,
     }
 }

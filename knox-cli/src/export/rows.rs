@@ -68,7 +68,7 @@ impl Format for Rows {
                 o.u64("rgid", subj.rgid as u64);
                 o.u64("session", subj.sid as u64);
                 o.str("terminal", &format!("{} {}", subj.tid.port, subj.tid.addr));
-                o.opt_str("user", s.accounts.user_name(subj.euid).as_deref());
+                o.opt_str("user", w.accounts.user_name(subj.euid).as_deref());
             }
             None => {
                 for k in [

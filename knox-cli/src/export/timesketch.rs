@@ -22,7 +22,7 @@ impl Format for Timesketch {
             Outcome::Unknown => "unknown".to_string(),
         };
         let user = ev.subject.map(|subj| {
-            s.accounts
+            w.accounts
                 .user_name(subj.euid)
                 .unwrap_or_else(|| (subj.euid as i32).to_string())
         });

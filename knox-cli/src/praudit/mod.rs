@@ -172,8 +172,8 @@ impl Mapper for Printer<'_> {
     }
 
     fn take(&mut self) -> Vec<u8> {
-        // The next part is about as large as this one: allocate it whole at once.
-        let next = Vec::with_capacity(self.out.len() + self.out.len() / 8);
+        // The next part is about as large as this one.
+        let next = crate::pipeline::buffer(self.out.len() + self.out.len() / 8);
         std::mem::replace(&mut self.out, next)
     }
 }
