@@ -154,6 +154,15 @@ struct HostState {
     findings: u64,
 }
 
+/// "1 file", "2 files".
+fn plural(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
 /// Seconds since the epoch of a trail name's stamp (YYYYMMDDhhmmss, UTC).
 fn stamp_secs(stamp: u64) -> Option<u64> {
     let s = format!("{stamp:014}");
@@ -414,12 +423,12 @@ impl<'o> Verify<'o> {
             let (first, last) = (self.time(h.first), self.time(h.last));
             writeln!(
                 self.out,
-                "host {}: {} files, {} records, {} bytes, {first} .. {last}, {} findings",
+                "host {}: {}, {} records, {} bytes, {first} .. {last}, {}",
                 name.as_deref().unwrap_or("(unnamed)"),
-                h.files,
+                plural(h.files, "file"),
                 h.records,
                 h.bytes,
-                h.findings
+                plural(h.findings, "finding")
             )?;
         }
         if self.findings == 0 {

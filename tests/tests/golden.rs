@@ -35,6 +35,8 @@ const FORMS: &[&[&str]] = &[
     &["errors", "--json"],
     &["net"],
     &["net", "--json"],
+    &["export", "--format", "ocsf"],
+    &["export", "--format", "timesketch"],
 ];
 
 const TRAILS: [&str; 3] = ["damaged", "macos-h32", "sample"];
@@ -105,6 +107,35 @@ fn every_form_of_every_tool_on_the_corpus() {
             for form in FORMS {
                 let name = format!("{trail}__{}", form.join("_").replace('-', ""));
                 insta::assert_snapshot!(name, run(form, trail));
+            }
+        }
+    });
+}
+
+#[test]
+fn verify_reports() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for trail in TRAILS {
+            for json in [false, true] {
+                let file = root().join("corpus").join(format!("{trail}.bsm"));
+                let mut args = vec!["knox", "verify", "--utc", "-j", "1"];
+                if json {
+                    args.push("--json");
+                }
+                args.push(file.to_str().unwrap());
+                let (code, out, err) = knox::cli::run_on_bytes(&args, b"").unwrap();
+                let shown = format!("corpus/{trail}.bsm");
+                let text = format!(
+                    "exit: {code}\n--- stderr\n{}--- stdout\n{}",
+                    String::from_utf8_lossy(&err),
+                    compact(&out)
+                )
+                .replace(file.to_str().unwrap(), &shown);
+                let name = format!("{trail}__verify{}", if json { "_json" } else { "" });
+                insta::assert_snapshot!(name, text);
             }
         }
     });

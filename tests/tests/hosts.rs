@@ -259,7 +259,7 @@ fn verify_finds_nothing_in_clean_trails() {
         let (code, out, err) = knox(&["verify", t.to_str().unwrap()], None);
         let out = String::from_utf8(out).unwrap();
         assert_eq!((code, err.as_str()), (0, ""), "{}: {out}", t.display());
-        assert!(out.contains("no problems found in 1 files"), "{out}");
+        assert!(out.contains("no problems found in 1 file\n"), "{out}");
     }
 }
 

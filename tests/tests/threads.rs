@@ -77,6 +77,7 @@ fn every_input_prints_the_same_at_any_thread_count_and_batch_size() {
         &["stats", "--json"],
         &["commands", "--json", "--all"],
         &["ps", "--json"],
+        &["export", "--format", "ocsf"],
     ];
     check(
         all,
@@ -103,6 +104,8 @@ fn every_tool_prints_the_same_at_any_thread_count_on_whole_trails() {
         &["net"],
         &["net", "--json"],
         &["auditreduce", "-c", "ex,fr"],
+        &["export", "--format", "ocsf"],
+        &["export", "--format", "timesketch"],
     ];
     check(tools, &inputs(&["trails"]));
 }

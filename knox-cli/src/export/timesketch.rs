@@ -38,8 +38,16 @@ impl Format for Timesketch {
             })
             .unwrap_or_default();
         if ev.act.is_exec() && !argv.is_empty() {
+            // Quoted as a shell would take it back, like `knox commands`.
+            let mut cmd = Vec::new();
+            for (i, a) in ev.argv().into_iter().flat_map(|a| a.iter()).enumerate() {
+                if i > 0 {
+                    cmd.push(b' ');
+                }
+                crate::quote::shell_quote(&mut cmd, a);
+            }
             message.push(' ');
-            message.push_str(&argv.join(" "));
+            message.push_str(&String::from_utf8_lossy(&cmd));
         } else if let Some(p) = ev.path() {
             message.push(' ');
             message.push_str(&String::from_utf8_lossy(p));
