@@ -431,14 +431,10 @@ impl<'o> Verify<'o> {
                 plural(h.findings, "finding")
             )?;
         }
-        if self.findings == 0 {
-            writeln!(self.out, "no problems found in {} files", self.files)
-        } else {
-            writeln!(
-                self.out,
-                "{} problems found in {} files",
-                self.findings, self.files
-            )
+        let files = plural(self.files, "file");
+        match self.findings {
+            0 => writeln!(self.out, "no problems found in {files}"),
+            n => writeln!(self.out, "{} found in {files}", plural(n, "problem")),
         }
     }
 }
