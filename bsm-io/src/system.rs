@@ -122,7 +122,8 @@ pub fn auditon(cmd: i32, data: &mut [u8]) -> Result<(), Error> {
 
 /// Sets the returned flag on SIGINT or SIGTERM (instead of dying), so that a tool can report
 /// and exit cleanly. The handler only stores to an atomic; reads blocked in the kernel return
-/// EINTR because the handler is installed without SA_RESTART.
+/// EINTR because the handler is installed without SA_RESTART. It is installed for one signal
+/// only (SA_RESETHAND): a second Ctrl-C ends a run that does not end by itself.
 #[cfg(unix)]
 pub fn stop_on_signals() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -142,6 +143,7 @@ pub fn stop_on_signals() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
         unsafe {
             let mut sa: libc::sigaction = std::mem::zeroed();
             sa.sa_sigaction = handler as extern "C" fn(libc::c_int) as usize;
+            sa.sa_flags = libc::SA_RESETHAND;
             libc::sigemptyset(&mut sa.sa_mask);
             libc::sigaction(sig, &sa, std::ptr::null_mut());
         }

@@ -22,8 +22,9 @@ use crate::time::Clock;
 const STATUS_WINDOW: usize = 4096;
 
 /// How long an exec waits for its exit status when the input streams (`--follow`, `--live`):
-/// then it is printed with the status unknown.
-const STREAM_WAIT: Duration = Duration::from_secs(1);
+/// then it is printed with the status unknown, so that every exec is out within a second of its
+/// record (this wait, plus the loop's tick and the follower's poll, each 100 ms).
+const STREAM_WAIT: Duration = Duration::from_millis(600);
 
 /// Which execs to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

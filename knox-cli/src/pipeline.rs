@@ -116,10 +116,12 @@ where
     S: Sink<M::Part> + ?Sized,
 {
     let mut problems = Problems::default();
-    // Streaming input (a followed trail, the live pipe) is read on this thread: its records
-    // come a few at a time, and a read that waits must not hold up what came before.
-    let streaming = sources.iter().any(|(s, _)| s.is_live());
-    if opts.threads <= 1 || streaming {
+    if sources.iter().any(|(s, _)| s.is_live()) {
+        run_streaming(sources, opts, new_mapper, sink, err, &mut problems)?;
+        sink.finish()?;
+        return Ok(problems);
+    }
+    if opts.threads <= 1 {
         let mut m = new_mapper();
         for (i, (src, info)) in sources.iter().enumerate() {
             let reader = match src.open() {
@@ -149,6 +151,93 @@ where
     run_parallel(sources, opts, new_mapper, sink, err, &mut problems)?;
     sink.finish()?;
     Ok(problems)
+}
+
+/// How often the sink is told to flush while streaming input is quiet (so that output held for
+/// more of a record, like an exec waiting for its exit status, still comes out in time), and a
+/// stop (SIGINT, SIGTERM) is looked for.
+pub const TICK: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The loop for input that arrives over time (a followed trail, the live pipe). A thread reads,
+/// since a read may wait for ever; this thread maps and delivers what comes, flushes the sink
+/// every [`TICK`] while nothing comes, and on SIGINT or SIGTERM delivers what was read and ends
+/// (the reading thread, maybe blocked in a read, ends with the process).
+fn run_streaming<M, S>(
+    sources: &[(Source, SourceInfo)],
+    opts: &Options,
+    new_mapper: &(dyn Fn() -> M + Sync),
+    sink: &mut S,
+    err: &mut dyn Write,
+    problems: &mut Problems,
+) -> io::Result<()>
+where
+    M: Mapper,
+    S: Sink<M::Part> + ?Sized,
+{
+    use std::sync::mpsc::RecvTimeoutError;
+    /// What the reading thread sends: an item without a part yet.
+    enum Read {
+        Opened(usize),
+        Unreadable(usize, io::Error),
+        Batch(usize, Batch),
+    }
+    let stop = stop_flag();
+    let (tx, rx) = mpsc::sync_channel::<Read>(4);
+    let owned: Vec<Source> = sources.iter().map(|(s, _)| s.clone()).collect();
+    let read_opts = opts.clone();
+    std::thread::spawn(move || {
+        for (i, src) in owned.iter().enumerate() {
+            let reader = match src.open() {
+                Ok(r) => r,
+                Err(e) => {
+                    if tx.send(Read::Unreadable(i, e)).is_err() {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            if tx.send(Read::Opened(i)).is_err() {
+                return;
+            }
+            let mut batches = BatchesOf::new(reader, &read_opts);
+            while let Some(b) = batches.next_batch() {
+                if tx.send(Read::Batch(i, b)).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let mut m = new_mapper();
+    let mut handle = |r: Read, sink: &mut S, err: &mut dyn Write| {
+        let item = match r {
+            Read::Opened(i) => Item::Opened(i),
+            Read::Unreadable(i, e) => Item::Unreadable(i, e),
+            Read::Batch(i, b) => map_batch(&mut m, i, &sources[i].1, &b),
+        };
+        deliver(item, sources, sink, err, problems, opts)
+    };
+    loop {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            // What was read before the stop is still delivered.
+            while let Ok(r) = rx.try_recv() {
+                handle(r, sink, err)?;
+            }
+            return Ok(());
+        }
+        match rx.recv_timeout(TICK) {
+            Ok(r) => handle(r, sink, err)?,
+            Err(RecvTimeoutError::Timeout) => sink.flush()?,
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        }
+    }
+}
+
+/// Set on SIGINT or SIGTERM (Unix; never elsewhere).
+fn stop_flag() -> Arc<std::sync::atomic::AtomicBool> {
+    #[cfg(unix)]
+    return bsm_io::system::stop_on_signals();
+    #[cfg(not(unix))]
+    return Arc::new(std::sync::atomic::AtomicBool::new(false));
 }
 
 /// At most this many batches are read ahead of the sink.
