@@ -76,6 +76,25 @@ bitflags::bitflags! {
 }
 
 impl Policy {
+    /// The bits A_SETPOLICY takes on macOS and FreeBSD (any other is EINVAL); A_GETPOLICY
+    /// reports only these.
+    pub const SETTABLE: Policy = Policy::CNT
+        .union(Policy::AHLT)
+        .union(Policy::ARGV)
+        .union(Policy::ARGE);
+
+    /// Refuses bits the kernels do not take, naming them.
+    pub fn check_settable(self) -> Result<(), String> {
+        let other = self.difference(Policy::SETTABLE);
+        if other.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "{} cannot be set: the macOS and FreeBSD kernels take only cnt, ahlt, argv and arge",
+            other.names()
+        ))
+    }
+
     /// Names as auditconfig and audit_control(5) write them.
     pub const NAMES: [(&'static str, Policy); 14] = [
         ("cnt", Policy::CNT),
@@ -133,5 +152,8 @@ mod tests {
         assert_eq!(p.bits(), 0x4 | 0x8 | 0x1);
         assert_eq!(p.names(), "cnt,argv,arge");
         assert!(Policy::parse("argv,nonsense").is_err());
+        assert!(p.check_settable().is_ok());
+        let e = Policy::parse("argv,seq,path").unwrap().check_settable();
+        assert!(e.unwrap_err().starts_with("seq,path cannot be set"));
     }
 }

@@ -1,7 +1,21 @@
 //! `/dev/auditpipe`: a cloning device that tees the audit stream to each opener, with its own
 //! preselection. The logic is written against the [`Device`] trait, so that it is tested on any
 //! OS with a fake device; the real device exists only on macOS and FreeBSD.
+//!
+//! What the kernels do (xnu and current FreeBSD), which readers must allow for:
+//! - read() is a byte stream: one read may end inside a record and may hold several records
+//!   (decode with [`bsm_format::RecordReader`] or `Batches`, never one record per read).
+//! - Records submitted from user space through audit(2) reach every pipe whatever its
+//!   preselection: a local-mode pipe can carry classes it did not ask for, so readers filter.
+//! - FLUSH drops the queue and the rest of a record partly read.
+//! - The 64-bit counters are filled from 32-bit values (they wrap at 2^32); READS counts read()
+//!   calls, not records; nothing is ever truncated.
+//! - GET_PRESELECT_AUID is declared `_IOR`: the kernel never sees the auid passed in and answers
+//!   for auid 0, so a pipe's per-auid masks are answered from what this process set.
+//! - SET_QLIMIT: xnu accepts any value (0 drops every record), FreeBSD refuses values outside
+//!   1..=1024; the limit is clamped to the device's range before the call.
 
+use std::collections::HashMap;
 use std::io::{self, Read};
 
 use crate::ioctl::auditpipe as req;
@@ -22,13 +36,16 @@ pub enum Mode {
     Local,
 }
 
-/// The pipe's counters.
+/// The pipe's counters. The kernels keep them in 32 bits: they wrap at 2^32.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
+    /// Records queued for this pipe.
     pub inserts: u64,
+    /// read() calls (not records: a read may hold several, or part of one).
     pub reads: u64,
     /// Records dropped because the queue was full (raise the queue limit).
     pub drops: u64,
+    /// Always 0 on current kernels (records are never truncated).
     pub truncates: u64,
 }
 
@@ -39,10 +56,31 @@ pub enum QueueLimit {
     Max,
 }
 
+/// The queue limit a pipe got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueLimitSet {
+    /// What was asked (`None` for the maximum).
+    pub asked: Option<u32>,
+    /// What was set: the request clamped to the device's range.
+    pub set: u32,
+    /// The device's range.
+    pub min: u32,
+    pub max: u32,
+}
+
+impl QueueLimitSet {
+    /// Whether the request was outside the device's range.
+    pub fn clamped(&self) -> bool {
+        self.asked.is_some_and(|a| a != self.set)
+    }
+}
+
 /// An audit pipe over a device.
 pub struct AuditPipe<D> {
     dev: D,
     stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// The per-auid masks this process set (the kernel cannot be asked for them).
+    auid_masks: HashMap<u32, AuMask>,
 }
 
 fn mask_bytes(m: AuMask) -> [u8; 8] {
@@ -61,7 +99,11 @@ fn mask_of(b: &[u8]) -> AuMask {
 
 impl<D: Device> AuditPipe<D> {
     pub fn new(dev: D) -> AuditPipe<D> {
-        AuditPipe { dev, stop: None }
+        AuditPipe {
+            dev,
+            stop: None,
+            auid_masks: HashMap::new(),
+        }
     }
 
     /// Reads end (as at end of input) once this flag is set and a read is interrupted, so that a
@@ -114,14 +156,24 @@ impl<D: Device> AuditPipe<D> {
         ))
     }
 
-    /// Sets the queue limit; `Max` asks the device for its maximum first.
-    pub fn set_queue_limit(&mut self, limit: QueueLimit) -> io::Result<u32> {
-        let n = match limit {
-            QueueLimit::Records(n) => n,
-            QueueLimit::Max => self.get_u32(req::GET_QLIMIT_MAX)?,
+    /// Sets the queue limit, clamped to the device's range (at least 1: a limit of 0 would drop
+    /// every record on xnu), and says what was set.
+    pub fn set_queue_limit(&mut self, limit: QueueLimit) -> io::Result<QueueLimitSet> {
+        let (min, max) = self.queue_limit_range()?;
+        let lo = min.max(1);
+        let hi = max.max(lo);
+        let asked = match limit {
+            QueueLimit::Records(n) => Some(n),
+            QueueLimit::Max => None,
         };
-        self.set_u32(req::SET_QLIMIT, n)?;
-        Ok(n)
+        let set = asked.map_or(hi, |n| n.clamp(lo, hi));
+        self.set_u32(req::SET_QLIMIT, set)?;
+        Ok(QueueLimitSet {
+            asked,
+            set,
+            min: lo,
+            max: hi,
+        })
     }
 
     pub fn max_audit_data(&mut self) -> io::Result<u32> {
@@ -164,27 +216,31 @@ impl<D: Device> AuditPipe<D> {
             .ioctl(req::SET_PRESELECT_NAFLAGS, &mut mask_bytes(m))
     }
 
-    /// The mask of one audit user (in local mode).
-    pub fn auid_mask(&mut self, auid: u32) -> io::Result<AuMask> {
-        let mut b = [0u8; 12];
-        b[..4].copy_from_slice(&auid.to_ne_bytes());
-        self.dev.ioctl(req::GET_PRESELECT_AUID, &mut b)?;
-        Ok(mask_of(&b[4..]))
+    /// The mask this process set for one audit user (in local mode), if any. The kernel is not
+    /// asked: its GET_PRESELECT_AUID ignores the auid passed in.
+    pub fn auid_mask(&self, auid: u32) -> Option<AuMask> {
+        self.auid_masks.get(&auid).copied()
     }
 
     pub fn set_auid_mask(&mut self, p: AuditpipeIoctlPreselect) -> io::Result<()> {
         let mut b = [0u8; 12];
         b[..4].copy_from_slice(&p.aip_auid.to_ne_bytes());
         b[4..].copy_from_slice(&mask_bytes(p.aip_mask));
-        self.dev.ioctl(req::SET_PRESELECT_AUID, &mut b)
+        self.dev.ioctl(req::SET_PRESELECT_AUID, &mut b)?;
+        self.auid_masks.insert(p.aip_auid, p.aip_mask);
+        Ok(())
     }
 
     pub fn delete_auid_mask(&mut self, auid: u32) -> io::Result<()> {
-        self.set_u32(req::DELETE_PRESELECT_AUID, auid)
+        self.set_u32(req::DELETE_PRESELECT_AUID, auid)?;
+        self.auid_masks.remove(&auid);
+        Ok(())
     }
 
     pub fn flush_auid_masks(&mut self) -> io::Result<()> {
-        self.dev.ioctl(req::FLUSH_PRESELECT_AUID, &mut [])
+        self.dev.ioctl(req::FLUSH_PRESELECT_AUID, &mut [])?;
+        self.auid_masks.clear();
+        Ok(())
     }
 
     /// Discards the records queued so far (after changing preselection: they were selected
@@ -203,20 +259,19 @@ impl<D: Device> AuditPipe<D> {
     }
 
     /// Configures the pipe for its own selection, in the order that leaves no stale records:
-    /// local mode, the masks, the queue limit, then a flush.
+    /// local mode, the masks, the queue limit, then a flush. Returns the queue limit set.
     pub fn configure_local(
         &mut self,
         flags: AuMask,
         naflags: AuMask,
         limit: Option<QueueLimit>,
-    ) -> io::Result<()> {
+    ) -> io::Result<Option<QueueLimitSet>> {
         self.set_mode(Mode::Local)?;
         self.set_flags(flags)?;
         self.set_naflags(naflags)?;
-        if let Some(l) = limit {
-            self.set_queue_limit(l)?;
-        }
-        self.flush()
+        let set = limit.map(|l| self.set_queue_limit(l)).transpose()?;
+        self.flush()?;
+        Ok(set)
     }
 }
 
@@ -249,6 +304,7 @@ pub(crate) mod fake {
     pub struct FakePipe {
         pub calls: Vec<(u32, Vec<u8>)>,
         pub qlimit: u32,
+        pub qlimit_min: u32,
         pub qlimit_max: u32,
         pub mode: i32,
         pub flags: [u8; 8],
@@ -280,7 +336,10 @@ pub(crate) mod fake {
             match request {
                 req::SET_QLIMIT => self.qlimit = u32_of(arg),
                 req::GET_QLIMIT => arg.copy_from_slice(&self.qlimit.to_ne_bytes()),
+                req::GET_QLIMIT_MIN => arg.copy_from_slice(&self.qlimit_min.to_ne_bytes()),
                 req::GET_QLIMIT_MAX => arg.copy_from_slice(&self.qlimit_max.to_ne_bytes()),
+                // `_IOR`: the kernel answers for auid 0 whatever was passed in.
+                req::GET_PRESELECT_AUID => arg.fill(0),
                 req::SET_PRESELECT_MODE => self.mode = u32_of(arg) as i32,
                 req::GET_PRESELECT_MODE => arg.copy_from_slice(&(self.mode as u32).to_ne_bytes()),
                 req::SET_PRESELECT_FLAGS => self.flags.copy_from_slice(arg),
@@ -313,8 +372,11 @@ mod tests {
             am_success: 0x80,
             am_failure: 0x80,
         };
-        p.configure_local(flags, AuMask::default(), Some(QueueLimit::Max))
+        let set = p
+            .configure_local(flags, AuMask::default(), Some(QueueLimit::Max))
+            .unwrap()
             .unwrap();
+        assert_eq!((set.set, set.clamped()), (1024, false));
         let order: Vec<u32> = p.device().calls.iter().map(|c| c.0).collect();
         assert_eq!(
             order,
@@ -322,6 +384,7 @@ mod tests {
                 req::SET_PRESELECT_MODE,
                 req::SET_PRESELECT_FLAGS,
                 req::SET_PRESELECT_NAFLAGS,
+                req::GET_QLIMIT_MIN,
                 req::GET_QLIMIT_MAX,
                 req::SET_QLIMIT,
                 req::FLUSH
@@ -360,5 +423,68 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, 22);
+    }
+
+    /// xnu reports a minimum of 1 and a maximum of 1024 but would take 0 (dropping every
+    /// record) or 10^6; FreeBSD refuses both. Out-of-range limits are clamped before the call.
+    #[test]
+    fn queue_limits_outside_the_range_are_clamped_and_say_so() {
+        for (min, asked, want) in [
+            (1, 0, 1),
+            (0, 0, 1),
+            (1, 1_000_000, 1024),
+            (1, 512, 512),
+            (1, 1024, 1024),
+        ] {
+            let mut p = AuditPipe::new(FakePipe {
+                qlimit_min: min,
+                qlimit_max: 1024,
+                ..FakePipe::default()
+            });
+            let set = p.set_queue_limit(QueueLimit::Records(asked)).unwrap();
+            assert_eq!(set.set, want, "asked {asked}");
+            assert_eq!(set.clamped(), asked != want, "asked {asked}");
+            assert_eq!(p.device().qlimit, want, "the device got the clamped value");
+        }
+    }
+
+    #[test]
+    fn auid_masks_are_answered_from_what_this_process_set() {
+        let mut p = AuditPipe::new(FakePipe::default());
+        let m = AuMask {
+            am_success: 0x80,
+            am_failure: 0x1,
+        };
+        p.set_auid_mask(AuditpipeIoctlPreselect {
+            aip_auid: 501,
+            aip_mask: m,
+        })
+        .unwrap();
+        assert_eq!(p.auid_mask(501), Some(m));
+        assert_eq!(p.auid_mask(0), None);
+        p.delete_auid_mask(501).unwrap();
+        assert_eq!(p.auid_mask(501), None);
+        assert!(
+            p.device()
+                .calls
+                .iter()
+                .all(|c| c.0 != req::GET_PRESELECT_AUID),
+            "the kernel's answer would be auid 0's"
+        );
+    }
+
+    #[test]
+    fn several_records_in_one_read_all_decode() {
+        let trail = bsm_format::generate::Generator::new(5).trail(30);
+        let mut dev = FakePipe::default();
+        dev.data.extend(trail.iter().copied());
+        // Everything queued comes in one read, then records cut at odd places.
+        dev.read_sizes.extend([trail.len() / 2, 3, 1 << 20]);
+        let mut r = bsm_format::RecordReader::new(AuditPipe::new(dev));
+        let mut got = Vec::new();
+        while let Some(rec) = r.next_record() {
+            got.extend_from_slice(rec.unwrap().bytes());
+        }
+        assert_eq!(got, trail);
     }
 }

@@ -38,26 +38,6 @@ pub struct AuQctrl {
     pub aq_minfree: i32,
 }
 
-/// `au_stat_t`: kernel audit statistics.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct AuStat {
-    pub as_version: u32,
-    pub as_numevent: u32,
-    pub as_generated: i32,
-    pub as_nonattrib: i32,
-    pub as_kernel: i32,
-    pub as_audit: i32,
-    pub as_auditctl: i32,
-    pub as_enqueue: i32,
-    pub as_written: i32,
-    pub as_wblocked: i32,
-    pub as_rblocked: i32,
-    pub as_dropped: i32,
-    pub as_totalsize: i32,
-    pub as_memused: u32,
-}
-
 /// `au_tid_t` (with the 32-bit `dev_t` of macOS).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -86,6 +66,23 @@ pub struct AuditPinfo {
     pub ap_asid: i32,
 }
 
+/// `auditpinfo_addr_t`: a process's audit information with a terminal address of either
+/// family (A_GETPINFO_ADDR, for processes whose terminal is IPv6, which A_GETPINFO refuses).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AuditPinfoAddr {
+    pub ap_pid: i32,
+    pub ap_auid: u32,
+    pub ap_mask: AuMask,
+    pub ap_termid: AuTidAddr,
+    pub ap_asid: i32,
+    pub ap_flags: u64,
+}
+
+/// `au_tid_addr_t.at_type` values: the length of the address.
+pub const AU_IPV4: u32 = 4;
+pub const AU_IPV6: u32 = 16;
+
 /// `au_evclass_map_t`: an event's classes.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -105,11 +102,14 @@ mod tests {
         assert_eq!(size_of::<AuditpipeIoctlPreselect>(), 12);
         assert_eq!(offset_of!(AuditpipeIoctlPreselect, aip_mask), 4);
         assert_eq!(size_of::<AuQctrl>(), 20);
-        assert_eq!(size_of::<AuStat>(), 56);
         assert_eq!(size_of::<AuTid>(), 8);
         assert_eq!(size_of::<AuTidAddr>(), 24);
         assert_eq!(size_of::<AuditPinfo>(), 28);
         assert_eq!(offset_of!(AuditPinfo, ap_asid), 24);
+        assert_eq!(size_of::<AuditPinfoAddr>(), 56);
+        assert_eq!(offset_of!(AuditPinfoAddr, ap_termid), 16);
+        assert_eq!(offset_of!(AuditPinfoAddr, ap_asid), 40);
+        assert_eq!(offset_of!(AuditPinfoAddr, ap_flags), 48);
         assert_eq!(size_of::<AuEvclassMap>(), 8);
         assert_eq!(offset_of!(AuEvclassMap, ec_class), 4);
         assert_eq!(align_of::<AuEvclassMap>(), 4);

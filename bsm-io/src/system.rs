@@ -71,15 +71,18 @@ pub mod bsd {
     }
 
     extern "C" {
-        /// `int auditon(int cmd, void *data, u_int length)` (libc on macOS and FreeBSD).
-        fn auditon(cmd: libc::c_int, data: *mut libc::c_void, length: libc::c_uint) -> libc::c_int;
+        /// `int auditon(int cmd, void *data, int length)`: the length is an `int` in the
+        /// headers of both macOS and FreeBSD.
+        fn auditon(cmd: libc::c_int, data: *mut libc::c_void, length: libc::c_int) -> libc::c_int;
     }
 
     /// Calls auditon(2) with a buffer the kernel reads and/or writes.
     pub fn auditon_raw(cmd: i32, data: &mut [u8]) -> io::Result<()> {
+        let length = libc::c_int::try_from(data.len())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "auditon buffer too large"))?;
         // SAFETY: `data` is valid for reads and writes of `data.len()` bytes, which is the
         // length passed; the kernel touches no more than that.
-        let rc = unsafe { auditon(cmd, data.as_mut_ptr().cast(), data.len() as libc::c_uint) };
+        let rc = unsafe { auditon(cmd, data.as_mut_ptr().cast(), length) };
         if rc == -1 {
             Err(io::Error::last_os_error())
         } else {

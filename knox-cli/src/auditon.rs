@@ -1,5 +1,6 @@
 //! `knox auditon`: read and change the kernel's audit state (policy, process masks, the
-//! event-to-class map) and read its queue control, condition, mask and statistics.
+//! event-to-class map) and read its queue control, condition and mask. (Kernel statistics,
+//! A_GETSTAT, are not offered: neither macOS nor FreeBSD implements them.)
 
 use std::io::{self, Write};
 
@@ -43,8 +44,6 @@ pub enum Action {
     Cond,
     /// The kernel's preselection mask for non-attributable events.
     Kmask,
-    /// Kernel audit statistics (FreeBSD).
-    Stat,
 }
 
 fn class_names(mask: u32, classes: &ClassTable) -> String {
@@ -86,13 +85,14 @@ pub fn run<A: Auditon>(
 ) -> io::Result<()> {
     let (text, value): (String, serde_json::Value) = match action {
         Action::Policy { set, unset } => {
-            let old = ctl.policy()?;
             let add = set
                 .as_deref()
                 .map(Policy::parse)
                 .transpose()
                 .map_err(bad)?
                 .unwrap_or(Policy::empty());
+            add.check_settable().map_err(bad)?;
+            let old = ctl.policy()?;
             let remove = unset
                 .as_deref()
                 .map(Policy::parse)
@@ -122,13 +122,16 @@ pub fn run<A: Auditon>(
             let p = ctl.process(*pid)?;
             (
                 format!(
-                    "pid {}: auid {}, asid {}, mask {}",
+                    "pid {}: auid {}, asid {}, terminal {} {}, mask {}",
                     p.pid,
                     p.auid as i32,
                     p.asid,
+                    p.terminal.port,
+                    p.terminal.address,
                     mask_text(p.mask, classes)
                 ),
                 serde_json::json!({"pid": p.pid, "auid": p.auid, "asid": p.asid,
+                    "terminal": {"port": p.terminal.port, "address": p.terminal.address.to_string()},
                     "success": p.mask.am_success, "failure": p.mask.am_failure}),
             )
         }
@@ -184,15 +187,9 @@ pub fn run<A: Auditon>(
         }
         Action::Cond => {
             let c = ctl.condition()?;
-            let t = match c {
-                1 => "auditing",
-                2 => "not auditing",
-                3 => "disabled",
-                _ => "unknown",
-            };
             (
-                format!("condition: {t} ({c})"),
-                serde_json::json!({"condition": c, "text": t}),
+                format!("condition: {} ({})", c.text(), c.raw()),
+                serde_json::json!({"condition": c.raw(), "text": c.text()}),
             )
         }
         Action::Kmask => {
@@ -200,22 +197,6 @@ pub fn run<A: Auditon>(
             (
                 format!("kernel mask: {}", mask_text(m, classes)),
                 serde_json::json!({"success": m.am_success, "failure": m.am_failure}),
-            )
-        }
-        Action::Stat => {
-            let s = ctl.stats()?;
-            (
-                format!(
-                    "events {}, generated {}, kernel {}, written {}, dropped {}, total size {}",
-                    s.as_numevent,
-                    s.as_generated,
-                    s.as_kernel,
-                    s.as_written,
-                    s.as_dropped,
-                    s.as_totalsize
-                ),
-                serde_json::json!({"numevent": s.as_numevent, "generated": s.as_generated, "kernel": s.as_kernel,
-                    "written": s.as_written, "dropped": s.as_dropped, "totalsize": s.as_totalsize}),
             )
         }
     };
@@ -276,6 +257,21 @@ mod tests {
         .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["policy"], "argv,arge");
-        assert!(run(&mut c, &Action::Stat, false, &ev, cl, &mut Vec::new()).is_err());
+        // A policy the kernels refuse is named before anything is asked of the kernel.
+        let before = c.k.0;
+        let e = run(
+            &mut c,
+            &Action::Policy {
+                set: Some("argv,seq".into()),
+                unset: None,
+            },
+            false,
+            &ev,
+            cl,
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("seq cannot be set"), "{e}");
+        assert_eq!(c.k.0, before);
     }
 }

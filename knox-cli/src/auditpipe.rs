@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use bsm_format::RecordReader;
 
 use crate::report::Problem;
-use bsm_io::pipe::{AuditPipe, Device, QueueLimit};
+use bsm_io::pipe::{AuditPipe, Device, QueueLimit, QueueLimitSet};
 use bsm_io::structs::AuMask;
 
 /// How records are written.
@@ -34,7 +34,12 @@ pub fn stream<D: Device>(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<(u64, u64)> {
-    pipe.configure_local(flags, naflags, limit)?;
+    if let Some(note) = pipe
+        .configure_local(flags, naflags, limit)?
+        .and_then(queue_limit_note)
+    {
+        writeln!(err, "knox auditpipe: {note}")?;
+    }
     let (mut n, mut errors) = (0u64, 0u64);
     {
         let mut rr = RecordReader::new(&mut *pipe);
@@ -65,6 +70,15 @@ pub fn stream<D: Device>(
     Ok((n, errors))
 }
 
+/// What to say when the queue limit asked for was outside the device's range.
+pub fn queue_limit_note(set: QueueLimitSet) -> Option<String> {
+    let asked = set.asked.filter(|_| set.clamped())?;
+    Some(format!(
+        "queue limit {asked} is outside this device's range {}..={}: using {}",
+        set.min, set.max, set.set
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,8 +104,11 @@ mod tests {
     impl Device for Fake {
         fn ioctl(&mut self, request: u32, arg: &mut [u8]) -> io::Result<()> {
             self.calls.push(request);
-            if request == req::GET_DROPS {
-                arg[..4].copy_from_slice(&3u32.to_ne_bytes());
+            match request {
+                req::GET_DROPS => arg[..4].copy_from_slice(&3u32.to_ne_bytes()),
+                req::GET_QLIMIT_MIN => arg.copy_from_slice(&1u32.to_ne_bytes()),
+                req::GET_QLIMIT_MAX => arg.copy_from_slice(&1024u32.to_ne_bytes()),
+                _ => {}
             }
             Ok(())
         }
@@ -111,7 +128,7 @@ mod tests {
         // The trail arrives after the pipe is configured (the fake's FLUSH drops nothing).
         pipe.device_mut().data.extend(trail.iter().copied());
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let limit = Some(QueueLimit::Records(512));
+        let limit = Some(QueueLimit::Records(5000));
         let (n, errors) = stream(
             &mut pipe,
             flags,
@@ -126,7 +143,8 @@ mod tests {
         let err = String::from_utf8(err).unwrap();
         assert_eq!(
             err,
-            "knox auditpipe: 32 records written, 3 dropped by the kernel (queue full: raise --qlimit)\n"
+            "knox auditpipe: queue limit 5000 is outside this device's range 1..=1024: using 1024\n\
+             knox auditpipe: 32 records written, 3 dropped by the kernel (queue full: raise --qlimit)\n"
         );
         let calls = &pipe.device().calls;
         assert!(calls.contains(&req::SET_QLIMIT));

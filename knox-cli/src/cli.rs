@@ -385,6 +385,15 @@ fn run_commands(args: CommandsCmd, out: &mut dyn Write, err: &mut dyn Write) -> 
         json: args.json,
         pid: args.pid,
     };
+    let mut s = s;
+    for (src, _) in &mut s.sources {
+        if let crate::input::Source::Live(spec) = src {
+            spec.policy = bsm_io::auditon::Policy::ARGV;
+            if args.env {
+                spec.policy |= bsm_io::auditon::Policy::ARGE;
+            }
+        }
+    }
     commands_on(&s, opts, out, err)
 }
 
@@ -606,6 +615,11 @@ fn run_auditpipe(args: AuditpipeCmd, out: &mut dyn Write, err: &mut dyn Write) -
             flags,
             naflags,
             qlimit,
+            policy: if args.format == Format::Commands {
+                bsm_io::auditon::Policy::ARGV
+            } else {
+                bsm_io::auditon::Policy::empty()
+            },
         };
         let read = ReadArgs {
             utc: false,

@@ -33,6 +33,9 @@ pub struct LiveSpec {
     pub flags: bsm_format::tables::AuMask,
     pub naflags: bsm_format::tables::AuMask,
     pub qlimit: Option<bsm_io::pipe::QueueLimit>,
+    /// Audit policies the tool needs (`argv` for command lines): a note is printed when the
+    /// kernel's policy lacks one.
+    pub policy: bsm_io::auditon::Policy,
 }
 
 impl Source {

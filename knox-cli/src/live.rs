@@ -21,8 +21,69 @@ pub fn open_pipe() -> Result<bsm_io::pipe::AuditPipe<impl bsm_io::pipe::Device>,
 pub fn open_stream(spec: &crate::input::LiveSpec) -> std::io::Result<Box<dyn std::io::Read>> {
     let mut pipe =
         open_pipe().map_err(|e| std::io::Error::new(std::io::ErrorKind::Unsupported, e))?;
-    pipe.configure_local(spec.flags.into(), spec.naflags.into(), spec.qlimit)?;
+    let set = pipe.configure_local(spec.flags.into(), spec.naflags.into(), spec.qlimit)?;
+    if let Some(note) = set.and_then(crate::auditpipe::queue_limit_note) {
+        eprintln!("knox: {note}");
+    }
+    if !spec.policy.is_empty() {
+        let mut ctl = bsm_io::control::Control {
+            k: bsm_io::control::System,
+        };
+        if let Some(note) = policy_note(ctl.policy(), spec.policy) {
+            eprintln!("knox: {note}");
+        }
+    }
     #[cfg(unix)]
     pipe.stop_on(bsm_io::system::stop_on_signals());
     Ok(Box::new(pipe))
+}
+
+/// What to say when the kernel's audit policy lacks what the tool needs (nothing when it has
+/// it, or when the policy cannot be read: the pipe is open, so the run goes on either way).
+pub fn policy_note(
+    policy: std::io::Result<bsm_io::auditon::Policy>,
+    needed: bsm_io::auditon::Policy,
+) -> Option<String> {
+    let missing = needed.difference(policy.ok()?);
+    if missing.is_empty() {
+        return None;
+    }
+    let names = missing.names();
+    let what = match (
+        missing.contains(bsm_io::auditon::Policy::ARGV),
+        missing.contains(bsm_io::auditon::Policy::ARGE),
+    ) {
+        (true, true) => "no exec arguments or environment, so only paths are shown",
+        (true, false) => "no exec arguments, so only paths are shown",
+        _ => "no exec environment, so none is shown",
+    };
+    Some(format!(
+        "the audit policy lacks {names}: the kernel writes {what} (turn it on with \
+         `knox auditon policy --set {names}`)"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::policy_note;
+    use bsm_io::auditon::Policy;
+
+    #[test]
+    fn a_missing_argv_policy_is_said_with_the_fix() {
+        let note = policy_note(Ok(Policy::CNT), Policy::ARGV | Policy::ARGE).unwrap();
+        assert!(
+            note.starts_with("the audit policy lacks argv,arge"),
+            "{note}"
+        );
+        assert!(
+            note.contains("knox auditon policy --set argv,arge"),
+            "{note}"
+        );
+        assert_eq!(
+            policy_note(Ok(Policy::ARGV | Policy::CNT), Policy::ARGV),
+            None
+        );
+        let unreadable = std::io::Error::from_raw_os_error(1);
+        assert_eq!(policy_note(Err(unreadable), Policy::ARGV), None);
+    }
 }

@@ -10,10 +10,16 @@ fn main() {
         .next()
         .and_then(|a| std::path::Path::new(&a).file_name().map(|n| n == "praudit"))
         .unwrap_or(false);
+    // The sudo re-run of a live command carries its marks as leading arguments.
+    let (args, tz) = knox::privileges::take_reexec_args(std::env::args_os().collect());
+    if let Some(tz) = tz {
+        // Before any thread exists.
+        std::env::set_var("TZ", tz);
+    }
     let result = if as_praudit {
-        knox::cli::run_praudit(knox::cli::PrauditCli::parse().args, &mut out)
+        knox::cli::run_praudit(knox::cli::PrauditCli::parse_from(args).args, &mut out)
     } else {
-        knox::cli::run(knox::cli::Cli::parse(), &mut out)
+        knox::cli::run(knox::cli::Cli::parse_from(args), &mut out)
     };
     let code = match result.and_then(|c| out.flush().map(|_| c)) {
         Ok(code) => code,

@@ -242,6 +242,7 @@ fn sources(
                 flags: bsm_format::tables::parse_flags(c, &table)?,
                 naflags: Default::default(),
                 qlimit: None,
+                policy: bsm_io::auditon::Policy::empty(),
             };
             input::Expanded {
                 inputs: vec![input::Input {

@@ -65,6 +65,12 @@ const KNOX_PRINTS_DIFFERENTLY: [(&str, &str); 3] = [
     ),
 ];
 
+/// Inputs whose `-x` output differs from praudit's on purpose, and why (pinned below).
+const KNOX_XML_DIFFERS: [(&str, &str); 1] = [(
+    "records/0x23_path_embedded_nul",
+    "praudit -x drops a NUL inside a path without a trace; knox shows it as \\^@",
+)];
+
 fn first_difference(a: &[u8], b: &[u8]) -> String {
     let (la, lb): (Vec<&[u8]>, Vec<&[u8]>) = (
         a.split(|&c| c == b'\n').collect(),
@@ -118,6 +124,9 @@ fn every_well_formed_input_prints_as_praudit_in_all_18_modes() {
             let flags = options_for(suffix).unwrap();
             let has = |f: &str| flags.contains(&f);
             let (xml, raw, oneline) = (has("-x"), has("-r"), has("-l"));
+            if xml && KNOX_XML_DIFFERS.iter().any(|(n, _)| n == name) {
+                continue;
+            }
             let (out, _err, _) = run(&oracle, &[PathBuf::from(input)], &flags);
             let mut want = if raw {
                 expected.clone()
@@ -250,4 +259,18 @@ fn data_items_of_64_bits_print_whole() {
             format!("arbitrary,{name},int64,2,{items}")
         );
     }
+}
+
+/// A NUL inside text: text modes skip it as praudit does; `-x` shows it, as it shows every
+/// other byte XML cannot carry.
+#[test]
+fn a_nul_inside_a_path_is_shown_in_xml() {
+    let Some(oracle) = oracle() else { return };
+    let name = KNOX_XML_DIFFERS[0].0;
+    let (out, _, _) = knox_text(&oracle, name, "");
+    assert_eq!(out.lines().nth(1).unwrap(), "path,/ab/c");
+    let (out, _, code) = knox_text(&oracle, name, "-x");
+    assert_eq!(code, 0);
+    assert!(out.contains("<path>/a\\^@b/c</path>"), "{out}");
+    roxmltree::Document::parse(&out).unwrap();
 }

@@ -252,9 +252,10 @@ pub enum XmlPlace {
 
 /// Appends text so that the XML stays well-formed and otherwise unchanged: `&` and `<` (and `"`
 /// in attributes, `>` after `]]`) become entities, valid UTF-8 passes through, and bytes XML
-/// cannot carry (controls other than tab and newline, invalid UTF-8) are vis-encoded. NULs are
-/// skipped as in text mode.
+/// cannot carry (controls other than tab and newline, invalid UTF-8) are vis-encoded, NULs
+/// inside the text as `\^@` (the terminating NULs are not text).
 pub fn xml_text(out: &mut Vec<u8>, b: &[u8], place: XmlPlace) {
+    let b = without_terminator(b);
     // Fast path: printable ASCII with nothing to escape.
     if b.iter()
         .all(|&c| (0x20..0x7f).contains(&c) && !matches!(c, b'&' | b'<' | b'"' | b'>'))
@@ -288,7 +289,7 @@ fn xml_str(out: &mut Vec<u8>, s: &str, place: XmlPlace) {
     for (i, ch) in s.char_indices() {
         let c = ch as u32;
         match ch {
-            '\0' => {}
+            '\0' => vis_byte_xml(out, 0),
             '&' => out.extend_from_slice(b"&amp;"),
             '<' => out.extend_from_slice(b"&lt;"),
             '"' if place == XmlPlace::Attribute => out.extend_from_slice(b"&quot;"),
@@ -324,12 +325,19 @@ pub fn xml_escape_tail(out: &mut Vec<u8>, start: usize, place: XmlPlace) {
     xml_text(out, &raw, place);
 }
 
+/// The text of a string: without the NULs that end it.
+fn without_terminator(b: &[u8]) -> &[u8] {
+    let end = b.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
+    &b[..end]
+}
+
 /// praudit's own escaping of exec arguments and environment in XML: the five XML entities,
-/// backslash doubled, and every byte outside printable ASCII (but tab and newline) vis-encoded.
+/// backslash doubled, and every byte outside printable ASCII (but tab and newline) vis-encoded,
+/// NULs inside the text included.
 pub fn xml_vis(out: &mut Vec<u8>, b: &[u8]) {
-    for &c in b {
+    for &c in without_terminator(b) {
         match c {
-            0 => {}
+            0 => vis_byte_xml(out, 0),
             b'&' => out.extend_from_slice(b"&amp;"),
             b'<' => out.extend_from_slice(b"&lt;"),
             b'>' => out.extend_from_slice(b"&gt;"),
@@ -426,6 +434,9 @@ mod tests {
             "x/\\^A\\^?\\M^? café"
         );
         assert_eq!(s(|o| xml_text(o, b"]]>", XmlPlace::Content)), "]]&gt;");
+        // A NUL inside text is shown, the terminator is not.
+        assert_eq!(s(|o| xml_text(o, b"a\0b\0", XmlPlace::Content)), "a\\^@b");
+        assert_eq!(s(|o| xml_vis(o, b"x\0y\0\0")), "x\\^@y");
         // fuzz crash: 0xa2 vis-encodes as \M-" and its quote must be escaped in an attribute.
         assert_eq!(
             s(|o| xml_text(o, b"\xa2\xa6", XmlPlace::Attribute)),
