@@ -348,3 +348,113 @@ pub fn knox_lines(args: &[&str]) -> (std::process::Child, std::sync::mpsc::Recei
     });
     (child, rx)
 }
+
+fn rec(offset: u64, ids: &[u8], error: Option<&str>) -> Unit {
+    Unit::Record {
+        offset,
+        ids: ids.to_vec(),
+        error: error.map(str::to_string),
+    }
+}
+
+fn err(e: &str) -> Unit {
+    Unit::Error(e.to_string())
+}
+
+impl Unit {
+    /// The problem the unit reports, if any.
+    pub fn problem(&self) -> Option<&str> {
+        match self {
+            Unit::Record { error, .. } => error.as_deref(),
+            Unit::Error(e) => Some(e),
+        }
+    }
+}
+
+/// The oracle's malformed inputs and what each decodes to: records (offset, token ids, the
+/// problem that ended one) and stretches that could not be framed, in input order.
+pub fn malformed_cases() -> Vec<(&'static str, Vec<Unit>)> {
+    let ok = [0x14, 0x23, 0x27, 0x13];
+    vec![
+        ("empty_file", vec![]),
+        (
+            "file_tokens_around_record",
+            vec![
+                rec(0, &[0x11], None),
+                rec(52, &ok, None),
+                rec(98, &[0x11], None),
+            ],
+        ),
+        (
+            "garbage_between_records",
+            vec![
+                rec(0, &ok, None),
+                err("garbage: byte 0x42 cannot start a record (4 bytes skipped) at offset 50"),
+                rec(54, &ok, None),
+            ],
+        ),
+        (
+            "header64_only_for_p",
+            vec![rec(0, &[0x74, 0x72, 0x13], None)],
+        ),
+        (
+            "leading_garbage",
+            vec![
+                err("garbage: byte 0x00 cannot start a record (3 bytes skipped) at offset 0"),
+                rec(3, &ok, None),
+            ],
+        ),
+        (
+            "record_without_trailer",
+            vec![
+                rec(0, &[0x14, 0x23], Some("record has no trailer at offset 33")),
+                rec(33, &ok, None),
+            ],
+        ),
+        (
+            "recsize_too_small",
+            vec![err(
+                "record byte count 3 is smaller than its header (18) at offset 0",
+            )],
+        ),
+        (
+            "token_overruns_record",
+            vec![
+                rec(
+                    0,
+                    &[0x14],
+                    Some("truncated text: need 500 bytes, have 19 at offset 21"),
+                ),
+                rec(40, &ok, None),
+            ],
+        ),
+        (
+            "trailer_bad_magic_and_count",
+            vec![rec(
+                0,
+                &[0x14, 0x27, 0x13],
+                Some("bad trailer magic 0xdead (expected 0xb105) at offset 25"),
+            )],
+        ),
+        (
+            "truncated_last_record",
+            vec![
+                rec(0, &ok, None),
+                err(
+                    "truncated record: byte count 52, only 42 bytes left in the input at offset 41",
+                ),
+            ],
+        ),
+        (
+            "zero_padding_inside_record",
+            vec![
+                rec(
+                    0,
+                    &[0x14, 0x23],
+                    Some("invalid token id 0x00 (zero padding?) at offset 29"),
+                ),
+                rec(41, &ok, None),
+            ],
+        ),
+    ]
+}

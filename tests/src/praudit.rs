@@ -4,8 +4,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use knox::praudit::fmt;
-
 /// The praudit flags behind an oracle output suffix (`modes.tsv`).
 pub fn options_for(suffix: &str) -> Option<Vec<&'static str>> {
     Some(match suffix {
@@ -74,8 +72,9 @@ pub fn run(oracle: &Path, files: &[PathBuf], flags: &[&str]) -> (Vec<u8>, Vec<u8
 }
 
 /// Difference 1: error texts. praudit printed the host's (glibc) `strerror`; knox prints BSD's
-/// texts, as praudit does on macOS and FreeBSD. Maps each text praudit printed for a BSM errno to
-/// knox's text for the same errno, using the oracle's errno table.
+/// texts, as praudit does on macOS and FreeBSD. The oracle's errno table gives both for each BSM
+/// errno: what this praudit printed, and libbsm's built-in (BSD) description. Texts are rewritten
+/// only where a return token prints them.
 pub struct ErrnoTexts(Vec<(Vec<u8>, Vec<u8>)>);
 
 impl ErrnoTexts {
@@ -84,42 +83,137 @@ impl ErrnoTexts {
         let mut map: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
         for line in text.lines().skip(1) {
             let f: Vec<&str> = line.split('\t').collect();
-            let n: u8 = f[0].parse().unwrap();
-            let mut knox = Vec::new();
-            fmt::errno_text(&mut knox, bsm_format::BsmErrno(n));
-            let prev = map.insert(f[2].as_bytes().to_vec(), knox.clone());
+            let (n, printed, bsd) = (f[0], f[2], f.get(3).copied().unwrap_or(""));
+            if n == "0" {
+                continue;
+            }
+            // With a BSD description praudit prints it; without one, its "Unknown error" form.
+            let want = if bsd.is_empty() {
+                format!("failure: Unknown error: {n}")
+            } else {
+                format!("failure : {bsd}")
+            };
+            let prev = map.insert(printed.as_bytes().to_vec(), want.clone().into_bytes());
             assert!(
-                prev.is_none_or(|p| p == knox),
-                "two errnos print {:?} differently in knox",
-                f[2]
+                prev.is_none_or(|p| p == want.as_bytes()),
+                "two errnos printed {printed:?} but have different BSD texts"
             );
         }
-        let mut v: Vec<_> = map
-            .into_iter()
-            .filter(|(k, _)| k.starts_with(b"failure"))
-            .collect();
+        let mut v: Vec<_> = map.into_iter().collect();
         // Longest first, so that a text is never replaced by a shorter one it starts with.
         v.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
         ErrnoTexts(v)
     }
 
-    pub fn apply(&self, b: &[u8]) -> Vec<u8> {
+    /// Rewrites the error text of every return token: after `return` and the delimiter in text
+    /// modes, in the `errval` attribute in XML.
+    pub fn apply(&self, b: &[u8], delimiter: &[u8]) -> Vec<u8> {
+        let text_start = [b"return".as_slice(), delimiter].concat();
         let mut out = Vec::with_capacity(b.len());
         let mut i = 0;
-        'outer: while i < b.len() {
-            if b[i] == b'f' && b[i..].starts_with(b"failure") {
-                for (from, to) in &self.0 {
-                    if b[i..].starts_with(from) {
-                        out.extend_from_slice(to);
-                        i += from.len();
-                        continue 'outer;
-                    }
-                }
+        while i < b.len() {
+            let rest = &b[i..];
+            let lead = if rest.starts_with(b"<return errval=\"") {
+                b"<return errval=\"".len()
+            } else if rest.starts_with(&text_start) && (i == 0 || is_token_start(b, i, delimiter)) {
+                text_start.len()
+            } else {
+                out.push(b[i]);
+                i += 1;
+                continue;
+            };
+            out.extend_from_slice(&rest[..lead]);
+            i += lead;
+            if let Some((from, to)) = self.0.iter().find(|(from, _)| b[i..].starts_with(from)) {
+                out.extend_from_slice(to);
+                i += from.len();
             }
-            out.push(b[i]);
-            i += 1;
         }
         out
+    }
+}
+
+/// Whether a token starts at `i`: at a line start, or after the delimiter (`-l`).
+fn is_token_start(b: &[u8], i: usize, delimiter: &[u8]) -> bool {
+    b[..i].ends_with(b"\n") || b[..i].ends_with(delimiter)
+}
+
+/// The escaping knox's `-x` applies where praudit writes text raw, written here from the rules
+/// (not from knox's code): `&` and `<` become entities, and `"` inside attribute values, `>`
+/// after `]]`; tab and newline and valid UTF-8 pass; a byte XML cannot carry (other controls,
+/// DEL, invalid UTF-8, the non-characters U+FFFE and U+FFFF) becomes its vis(3) form (`\^A`,
+/// `\^?`, `\M-x`, `\M^X`), whose own `&`, `<`, `>`, `"` and `'` are entities too.
+pub fn xml_escape(out: &mut Vec<u8>, b: &[u8], attribute: bool) {
+    // Walk the bytes, with char boundaries from a checked decode of each sequence.
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let len = utf8_len(&b[i..]);
+        match len {
+            Some(n) if n > 1 => {
+                let ch = &b[i..i + n];
+                if ch == "\u{fffe}".as_bytes() || ch == "\u{ffff}".as_bytes() {
+                    ch.iter().for_each(|&x| vis(out, x));
+                } else {
+                    out.extend_from_slice(ch);
+                }
+                i += n;
+                continue;
+            }
+            Some(_) => match c {
+                b'&' => out.extend_from_slice(b"&amp;"),
+                b'<' => out.extend_from_slice(b"&lt;"),
+                b'"' if attribute => out.extend_from_slice(b"&quot;"),
+                b'>' if b[..i].ends_with(b"]]") => out.extend_from_slice(b"&gt;"),
+                b'\t' | b'\n' => out.push(c),
+                0..=0x1f | 0x7f => vis(out, c),
+                _ => out.push(c),
+            },
+            None => vis(out, c),
+        }
+        i += 1;
+    }
+}
+
+/// The length of the UTF-8 sequence at the start of `b`, if it is a valid one.
+fn utf8_len(b: &[u8]) -> Option<usize> {
+    let n = match b[0] {
+        0x00..=0x7f => 1,
+        0xc2..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf4 => 4,
+        _ => return None,
+    };
+    let seq = b.get(..n)?;
+    std::str::from_utf8(seq).ok().map(|_| n)
+}
+
+/// vis(3) of one byte, made safe for XML.
+fn vis(out: &mut Vec<u8>, c: u8) {
+    let mut v = vec![b'\\'];
+    let low = c & 0x7f;
+    if c & 0x80 != 0 {
+        v.push(b'M');
+        if low < 0x20 || low == 0x7f {
+            v.push(b'^');
+            v.push(if low == 0x7f { b'?' } else { low + b'@' });
+        } else {
+            v.push(b'-');
+            v.push(low);
+        }
+    } else {
+        v.push(b'^');
+        v.push(if c == 0x7f { b'?' } else { c + b'@' });
+    }
+    for x in v {
+        match x {
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'>' => out.extend_from_slice(b"&gt;"),
+            b'"' => out.extend_from_slice(b"&quot;"),
+            b'\'' => out.extend_from_slice(b"&apos;"),
+            x => out.push(x),
+        }
     }
 }
 
@@ -298,7 +392,7 @@ fn escape_text(b: &[u8]) -> Vec<u8> {
                     while !(b[k] == b'"' && matches!(b.get(k + 1), Some(b' ' | b'>' | b'/'))) {
                         k += 1;
                     }
-                    fmt::xml_text(&mut out, &b[j + 2..k], fmt::XmlPlace::Attribute);
+                    xml_escape(&mut out, &b[j + 2..k], true);
                     out.push(b'"');
                     j = k + 1;
                 }
@@ -313,7 +407,7 @@ fn escape_text(b: &[u8]) -> Vec<u8> {
         if RAW_CONTENT.contains(&name) && !self_closing {
             let close = [b"</", name, b">"].concat();
             let end = find(b, &close, i).expect("element closes");
-            fmt::xml_text(&mut out, &b[i..end], fmt::XmlPlace::Content);
+            xml_escape(&mut out, &b[i..end], false);
             i = end;
         }
     }

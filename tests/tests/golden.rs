@@ -93,7 +93,9 @@ fn run(form: &[&str], trail: &str) -> String {
     args.push(file.to_str().unwrap());
     let (code, out, err) = knox::cli::run_on_bytes(&args, b"").unwrap();
     let err = String::from_utf8_lossy(&err).replace(file.to_str().unwrap(), &shown);
-    let out = compact(&out).replace(file.to_str().unwrap(), &shown);
+    // Named before compacting, so that sizes and fingerprints do not depend on the checkout.
+    let out = String::from_utf8_lossy(&out).replace(file.to_str().unwrap(), &shown);
+    let out = compact(out.as_bytes());
     format!("exit: {code}\n--- stderr\n{err}--- stdout\n{out}")
 }
 
