@@ -102,6 +102,16 @@ impl<'t> Printer<'t> {
         }
     }
 
+    /// Prints one token as praudit prints it inside a record (no delimiter or newline after it);
+    /// libbsm's token printer prints the same.
+    pub fn print_token(&mut self, t: &Token<'_>, out: &mut Vec<u8>) {
+        if self.opts.xml {
+            self.xml_token(out, t);
+        } else {
+            self.text_token(out, t);
+        }
+    }
+
     /// Prints one record; returns the first decode error in it, if any. As praudit does, the
     /// tokens after a bad one are not printed; unlike praudit, an XML record is still closed.
     pub fn print_record(
