@@ -31,12 +31,15 @@ fn headless(args: &[&str], profile: &std::path::Path) -> std::process::Output {
 
 #[test]
 fn the_timeline_page_renders_in_chromium() {
-    if chromium().is_none() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("chromium is missing: .ci/run installs it (apt-get install chromium)");
-        }
-        eprintln!("skipping: no chromium (apt-get install chromium)");
+    if std::env::var("KNOX_BROWSER").is_ok_and(|v| v == "skip") {
+        knox_tests::skip("Chromium (KNOX_BROWSER=skip)");
         return;
+    }
+    if chromium().is_none() {
+        panic!(
+            "Chromium is missing: install it (apt-get install chromium; .ci/run does), or set \
+             KNOX_BROWSER=skip to skip this test"
+        );
     }
     let out_dir = root().join("target/timeline-test");
     std::fs::create_dir_all(&out_dir).unwrap();
