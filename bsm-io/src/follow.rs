@@ -70,7 +70,7 @@ impl Follow {
         self
     }
 
-    /// End after being idle this long (for tests and `--follow-timeout`).
+    /// End after being idle this long (tests use it; the tools follow until stopped).
     pub fn idle_limit(mut self, d: Duration) -> Follow {
         self.idle_limit = Some(d);
         self

@@ -1,6 +1,6 @@
 //! A small, fast JSON writer for the hot tokens of `knox json`. It writes exactly what the
-//! tokens' `serde::Serialize` implementations write (a test compares the two on every oracle
-//! record); tokens without a fast path go through serde.
+//! tokens' `serde::Serialize` implementations write, byte for byte (tests/tests/commands_json.rs
+//! compares the bytes on every oracle record); tokens without a fast path go through serde.
 
 use bsm_format::token::{Header, HostAddress, Subject, Width};
 use bsm_format::{Address, Token};

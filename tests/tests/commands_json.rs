@@ -245,9 +245,28 @@ fn json_lines_validate_against_the_schema_and_carry_every_token() {
         let (code, out, _) = knox(&["json", input.to_str().unwrap()], None);
         assert!(code == 0 || code == 1, "{}", input.display());
         let got = json_lines(&out);
+        let raw_lines: Vec<&[u8]> = out
+            .split(|&c| c == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
         let recs: Vec<_> = records(&data).filter_map(Result::ok).collect();
         assert_eq!(got.len(), recs.len(), "{}", input.display());
-        for (v, rec) in got.iter().zip(&recs) {
+        for ((v, rec), raw) in got.iter().zip(&recs).zip(&raw_lines) {
+            // Byte for byte what serde writes for the tokens (knox's fast writer included):
+            // key order, numbers and string escapes.
+            let serde_tokens: Vec<bsm_format::Token<'_>> =
+                rec.tokens().filter_map(Result::ok).collect();
+            let want = [
+                b"\"tokens\":".as_slice(),
+                &serde_json::to_vec(&serde_tokens).unwrap(),
+            ]
+            .concat();
+            assert!(
+                raw.windows(want.len()).any(|w| w == want),
+                "{} at {}: tokens differ from serde's bytes",
+                input.display(),
+                rec.offset()
+            );
             let errors: Vec<String> = validator
                 .iter_errors(v)
                 .map(|e| format!("{e} at {}", e.instance_path()))
