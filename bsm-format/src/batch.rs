@@ -181,8 +181,7 @@ impl<R: Read> Batches<R> {
                 Ok(()) => {}
                 Err(e) => {
                     let at = self.base + self.buf.len() as u64;
-                    self.units
-                        .error(Error::new(at, ErrorKind::Io(e.to_string())));
+                    self.units.error(Error::new(at, ErrorKind::io(&e)));
                     self.done = true;
                 }
             }

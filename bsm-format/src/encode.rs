@@ -61,11 +61,13 @@ impl RecordBuilder {
         self
     }
 
+    /// Sets the header's event modifier (default: none).
     pub fn modifier(mut self, m: Modifier) -> Self {
         self.header.modifier = m;
         self
     }
 
+    /// Sets the header's version byte (default 11, as xnu and FreeBSD write).
     pub fn version(mut self, v: u8) -> Self {
         self.header.version = v;
         self

@@ -20,6 +20,7 @@ const FILE_ID: u8 = 0x11;
 
 /// Framing options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FrameOptions {
     /// Scan for the next good record after garbage (default) instead of stopping.
     pub resync: bool,

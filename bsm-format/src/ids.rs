@@ -11,7 +11,11 @@ pub struct TokenId(pub u8);
 macro_rules! token_ids {
     ($( $(#[$m:meta])* $konst:ident = $val:literal, $name:literal; )*) => {
         impl TokenId {
-            $( $(#[$m])* pub const $konst: TokenId = TokenId($val); )*
+            $(
+                $(#[$m])*
+                #[doc = concat!("The `", $name, "` token (", stringify!($val), ").")]
+                pub const $konst: TokenId = TokenId($val);
+            )*
 
             /// The short snake_case name used in knox's JSON and statistics, or `None` when the
             /// id has no layout known to knox.

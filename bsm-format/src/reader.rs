@@ -28,6 +28,7 @@ pub struct RecordReader<R> {
 }
 
 impl<R: Read> RecordReader<R> {
+    /// A reader of the records in `inner`, resynchronising after garbage.
     pub fn new(inner: R) -> RecordReader<R> {
         Self::with_options(inner, DEFAULT_CHUNK, FrameOptions::default())
     }
@@ -58,14 +59,17 @@ impl<R: Read> RecordReader<R> {
         self.buf.capacity()
     }
 
+    /// The underlying reader.
     pub fn get_ref(&self) -> &R {
         &self.inner
     }
 
+    /// The underlying reader, mutably (reading from it directly loses the reader's place).
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.inner
     }
 
+    /// The underlying reader; bytes buffered and not yet framed are dropped.
     pub fn into_inner(self) -> R {
         self.inner
     }
@@ -95,7 +99,7 @@ impl<R: Read> RecordReader<R> {
                         self.failed = true;
                         return Some(Err(Error::new(
                             self.base + (self.end - self.start) as u64,
-                            ErrorKind::Io(e.to_string()),
+                            ErrorKind::io(&e),
                         )));
                     }
                 }

@@ -26,8 +26,35 @@ pub struct Record<'a> {
 
 impl<'a> Record<'a> {
     /// Wraps bytes that framing has cut out (`bytes[0]` is a header or file token id).
-    pub fn new(offset: u64, bytes: &'a [u8]) -> Record<'a> {
+    pub(crate) fn new(offset: u64, bytes: &'a [u8]) -> Record<'a> {
         Record { offset, bytes }
+    }
+
+    /// The record in `bytes`, which must hold exactly one (as kept from an earlier framing),
+    /// found at `offset` of its input. Errors carry offsets in that input.
+    pub fn from_bytes(offset: u64, bytes: &'a [u8]) -> Result<Record<'a>, Error> {
+        let shifted = |mut e: Error| {
+            e.offset += offset;
+            e
+        };
+        match crate::trail::records(bytes).next() {
+            Some(Ok(r)) if r.offset == 0 && r.len() == bytes.len() => Ok(Record { offset, bytes }),
+            Some(Ok(r)) => Err(Error::new(
+                offset,
+                ErrorKind::NotOneRecord {
+                    extra: (bytes.len() - r.len()) as u64,
+                },
+            )),
+            Some(Err(e)) => Err(shifted(e)),
+            None => Err(Error::new(
+                offset,
+                ErrorKind::Truncated {
+                    what: "record",
+                    need: 1,
+                    have: 0,
+                },
+            )),
+        }
     }
 
     /// Offset of the record's first byte in the input.
@@ -40,14 +67,17 @@ impl<'a> Record<'a> {
         self.bytes
     }
 
+    /// The record's length in bytes.
     pub fn len(&self) -> usize {
         self.bytes.len()
     }
 
+    /// Whether the record has no bytes (never, for a framed record).
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
 
+    /// Which token starts the record: one of the four headers, or a standalone `file` token.
     pub fn kind(&self) -> RecordKind {
         match self.bytes.first().copied().and_then(HeaderKind::from_id) {
             Some(k) => RecordKind::Header(k),
@@ -55,20 +85,16 @@ impl<'a> Record<'a> {
         }
     }
 
-    /// Decodes the header (the first token) of an ordinary record.
-    pub fn header(&self) -> Result<Header, Error> {
+    /// Decodes the header (the first token) of an ordinary record; `None` for the `file` token
+    /// that auditd writes at the start and end of every trail file, which has no header.
+    pub fn header(&self) -> Result<Option<Header>, Error> {
         match self.kind() {
             RecordKind::Header(kind) => {
                 let mut c = Cursor::new(self.bytes, self.offset);
                 c.u8("header id")?;
-                Header::decode(&mut c, kind)
+                Header::decode(&mut c, kind).map(Some)
             }
-            RecordKind::File => Err(Error::new(
-                self.offset,
-                ErrorKind::NotARecord {
-                    id: TokenId::FILE.0,
-                },
-            )),
+            RecordKind::File => Ok(None),
         }
     }
 
@@ -339,6 +365,32 @@ struct ErrorJson {
 mod tests {
     use crate::encode::{with_nul, RecordBuilder};
     use crate::{EventType, Text, Time, Token};
+
+    #[test]
+    fn from_bytes_takes_exactly_one_record() {
+        let trail = crate::generate::Generator::new(3).trail(3);
+        let recs: Vec<_> = crate::records(&trail).map(|r| r.unwrap()).collect();
+        for r in &recs {
+            let again = super::Record::from_bytes(r.offset(), r.bytes()).unwrap();
+            assert_eq!((again.offset(), again.bytes()), (r.offset(), r.bytes()));
+        }
+        let two = [recs[1].bytes(), recs[2].bytes()].concat();
+        let e = super::Record::from_bytes(1000, &two).unwrap_err();
+        assert_eq!(
+            e.kind,
+            crate::ErrorKind::NotOneRecord {
+                extra: recs[2].len() as u64
+            }
+        );
+        assert_eq!(e.offset, 1000);
+        let cut = &recs[1].bytes()[..recs[1].len() - 1];
+        let e = super::Record::from_bytes(1000, cut).unwrap_err();
+        assert!(
+            matches!(e.kind, crate::ErrorKind::RecordTruncated { .. }),
+            "{e}"
+        );
+        assert_eq!(e.offset, 1000);
+    }
 
     #[test]
     fn records_serialize_with_their_tokens_and_errors() {

@@ -8,11 +8,15 @@ use crate::record::Record;
 /// offset) and, with resync on (the default), goes on with the next good record.
 ///
 /// ```
-/// let trail = bsm_format::generate::Generator::new(7).trail(10);
-/// let n = bsm_format::records(&trail)
-///     .filter(|r| matches!(r, Ok(r) if r.kind() != bsm_format::RecordKind::File))
-///     .count();
-/// assert_eq!(n, 10);
+/// use bsm_format::encode::RecordBuilder;
+/// use bsm_format::{EventType, Time};
+/// let mut trail = Vec::new();
+/// for sec in 0..10 {
+///     RecordBuilder::new(EventType::FORK, Time::new(1_700_000_000 + sec, 0)).finish_into(&mut trail);
+/// }
+/// trail.extend_from_slice(b"garbage");
+/// let (good, bad): (Vec<_>, Vec<_>) = bsm_format::records(&trail).partition(|r| r.is_ok());
+/// assert_eq!((good.len(), bad.len()), (10, 1));
 /// ```
 pub struct Trail<'a> {
     data: &'a [u8],
@@ -26,6 +30,7 @@ pub fn records(data: &[u8]) -> Trail<'_> {
 }
 
 impl<'a> Trail<'a> {
+    /// The records of `data`, framed with `opts`.
     pub fn new(data: &'a [u8], opts: FrameOptions) -> Trail<'a> {
         Trail {
             data,

@@ -18,6 +18,7 @@ pub enum TrailEnd {
 pub struct TrailName {
     /// Start time stamp as the number YYYYMMDDhhmmss (sorts in time order).
     pub start: u64,
+    /// How the name ends: a closing time, `not_terminated` or `crash_recovery`.
     pub end: TrailEnd,
 }
 

@@ -370,7 +370,9 @@ impl Filter {
     }
 
     fn check(&self, rec: &Record<'_>) -> bool {
-        let Ok(h) = rec.header() else { return false };
+        let Ok(Some(h)) = rec.header() else {
+            return false;
+        };
         if self.after.is_some_and(|a| h.time.sec < a)
             || self.before.is_some_and(|b| h.time.sec >= b)
         {

@@ -64,7 +64,9 @@ pub fn bytes(out: &mut Vec<u8>, b: &[u8]) {
         Ok(s) if !s.contains('\0') => string(out, s),
         _ => {
             out.extend_from_slice(b"{\"base64\":\"");
-            out.extend_from_slice(bsm_format::types::base64(b).as_bytes());
+            out.extend_from_slice(
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b).as_bytes(),
+            );
             out.extend_from_slice(b"\"}");
         }
     }

@@ -113,7 +113,7 @@ impl Mapper for Counter<'_> {
                 c.kinds[h as usize] += 1;
             }
         }
-        if let Ok(h) = rec.header() {
+        if let Ok(Some(h)) = rec.header() {
             let n = &mut self.events[h.event.0 as usize];
             if *n == 0 {
                 self.touched.push(h.event.0);

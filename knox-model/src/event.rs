@@ -151,7 +151,10 @@ impl<'a> Event<&'a [u8]> {
             Some(Err(e)) => return Err(e),
             // Framing only hands over records that start with a header id, whose first token
             // is a header or an error; decoding the header alone says the same.
-            _ => rec.header()?,
+            _ => match rec.header()? {
+                Some(h) => h,
+                None => return Ok(None),
+            },
         };
         let mut ev = Event {
             bytes,
@@ -329,8 +332,8 @@ impl<B: AsRef<[u8]>> Event<B> {
     }
 
     /// The record these facts were read from (to read its other tokens).
-    pub fn record(&self) -> Record<'_> {
-        Record::new(self.offset, self.bytes.as_ref())
+    pub fn record(&self) -> Result<Record<'_>, bsm_format::Error> {
+        Record::from_bytes(self.offset, self.bytes.as_ref())
     }
 
     /// How the call ended: the return token's errno; without one, a failure when the header's

@@ -74,10 +74,8 @@ pub fn check_reader_equals_slice(data: &[u8]) {
         "read size {chunk}"
     );
     // And with strict framing the reader stops where the slice iterator stops.
-    let strict = FrameOptions {
-        resync: false,
-        ..FrameOptions::default()
-    };
+    let mut strict = FrameOptions::default();
+    strict.resync = false;
     let mut r = RecordReader::with_options(
         Trickle {
             data: rest,

@@ -45,7 +45,7 @@ fn selections_match_auditreduce_and_the_rule() {
         &std::fs::read_to_string(o.join("env/audit_class")).unwrap(),
     );
     let class_of = |r: &Record, c: &str| {
-        let ev = r.header().unwrap().event.0;
+        let ev = r.header().unwrap().unwrap().event.0;
         events
             .get(ev)
             .is_some_and(|e| e.classes.split(',').any(|x| x == c))
@@ -78,7 +78,7 @@ fn selections_match_auditreduce_and_the_rule() {
         // The rule; `legacy` restricts it to the tokens auditreduce reads.
         let rule = |r: &Record, legacy: bool| -> bool {
             match name {
-                "m_AUE_EXECVE" => r.header().unwrap().event.0 == 23,
+                "m_AUE_EXECVE" => r.header().unwrap().unwrap().event.0 == 23,
                 "e_1001" => actors(r, legacy).iter().any(|(_, s)| s.euid == 1001),
                 "r_1002" => actors(r, legacy).iter().any(|(_, s)| s.ruid == 1002),
                 "f_egid_0" => actors(r, legacy).iter().any(|(_, s)| s.egid == 0),
@@ -88,9 +88,9 @@ fn selections_match_auditreduce_and_the_rule() {
                     .tokens()
                     .filter_map(Result::ok)
                     .any(|t| matches!(t, Token::Path(p) if etc.is_match(p.bytes()))),
-                "a_after" => r.header().unwrap().time.sec >= 1_700_000_010,
+                "a_after" => r.header().unwrap().unwrap().time.sec >= 1_700_000_010,
                 // Both -a and -b include the second they name.
-                "b_before" => r.header().unwrap().time.sec <= 1_700_000_010,
+                "b_before" => r.header().unwrap().unwrap().time.sec <= 1_700_000_010,
                 "j_pid_1304" => actors(r, legacy)
                     .iter()
                     .any(|&(subject, s)| subject && s.pid == 1304),

@@ -459,7 +459,13 @@ fn header_ex_and_64_bit_records_decode_their_headers() {
         ),
     ] {
         let data = std::fs::read(oracle.join("records").join(format!("{name}.bsm"))).unwrap();
-        let h = records(&data).next().unwrap().unwrap().header().unwrap();
+        let h = records(&data)
+            .next()
+            .unwrap()
+            .unwrap()
+            .header()
+            .unwrap()
+            .unwrap();
         assert_eq!(h.kind, kind, "{name}");
         match h.host {
             Some(bsm_format::token::HostAddress::Ip(a)) => {
@@ -477,6 +483,7 @@ fn header_ex_and_64_bit_records_decode_their_headers() {
             .unwrap()
             .header()
             .unwrap()
+            .unwrap()
             .time
             .sec,
         0x1_0000_0010
@@ -484,7 +491,7 @@ fn header_ex_and_64_bit_records_decode_their_headers() {
     let data = std::fs::read(oracle.join("records/0x15_header32_ex_adtype_invalid.bsm")).unwrap();
     let rec = records(&data).next().unwrap().unwrap();
     assert_eq!(
-        rec.header().unwrap().host,
+        rec.header().unwrap().unwrap().host,
         Some(bsm_format::token::HostAddress::Invalid(8))
     );
     assert!(rec.tokens().all(|t| t.is_ok()));

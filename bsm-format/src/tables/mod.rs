@@ -10,9 +10,13 @@ use std::sync::OnceLock;
 
 /// A BSM errno's name and BSD description.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ErrnoInfo {
+    /// The BSM errno.
     pub number: u8,
+    /// Its symbolic name (`ENOENT`).
     pub name: &'static str,
+    /// Its BSD description (`No such file or directory`).
     pub description: &'static str,
 }
 
@@ -43,6 +47,7 @@ pub fn domain_name(n: u16) -> Option<&'static str> {
 
 /// Which system's event numbering to use. They differ on 43201-43218 and 44901-44904.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Flavor {
     /// OpenBSM as FreeBSD ships it.
     FreeBsd,
@@ -52,7 +57,9 @@ pub enum Flavor {
 
 /// One line of an audit_event table.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EventInfo {
+    /// The event number.
     pub number: u16,
     /// Short name, e.g. `AUE_OPEN_R`.
     pub name: String,
@@ -114,6 +121,7 @@ impl EventTable {
         }
     }
 
+    /// The event with this number (the first line of the table that gives it).
     pub fn get(&self, number: u16) -> Option<&EventInfo> {
         self.by_number
             .binary_search_by_key(&number, |e| e.number)
@@ -128,14 +136,17 @@ impl EventTable {
             .find(|e| e.name.eq_ignore_ascii_case(name))
     }
 
+    /// Every event, in number order.
     pub fn iter(&self) -> impl Iterator<Item = &EventInfo> {
         self.by_number.iter()
     }
 
+    /// How many events the table holds.
     pub fn len(&self) -> usize {
         self.by_number.len()
     }
 
+    /// Whether the table holds no event.
     pub fn is_empty(&self) -> bool {
         self.by_number.is_empty()
     }
@@ -143,15 +154,20 @@ impl EventTable {
 
 /// One line of an audit_class table.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ClassInfo {
+    /// The class's bit (or bits, for `all`-like classes).
     pub mask: u32,
+    /// Its short name (`ex`).
     pub name: String,
+    /// What it holds (`exec`).
     pub description: String,
 }
 
 /// An audit_class table.
 #[derive(Debug, Clone, Default)]
 pub struct ClassTable {
+    /// The classes, in file order.
     pub classes: Vec<ClassInfo>,
 }
 
@@ -175,11 +191,13 @@ impl ClassTable {
         ClassTable { classes }
     }
 
+    /// The macOS table built into knox (`audit_class` of macOS, with `res`).
     pub fn embedded() -> &'static ClassTable {
         static T: OnceLock<ClassTable> = OnceLock::new();
         T.get_or_init(|| ClassTable::parse(include_str!("audit_class.txt")))
     }
 
+    /// The class with this short name.
     pub fn by_name(&self, name: &str) -> Option<&ClassInfo> {
         self.classes.iter().find(|c| c.name == name)
     }
@@ -233,7 +251,9 @@ mod tests {
 /// A preselection mask (`au_mask_t`): classes selected on success and on failure.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct AuMask {
+    /// Classes selected when the call succeeds.
     pub success: u32,
+    /// Classes selected when it fails.
     pub failure: u32,
 }
 

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::cursor::Cursor;
 use crate::error::Error;
+use crate::ids::TokenId;
 use crate::token::process::Width;
 use crate::types::Text;
 use crate::wire;
@@ -11,10 +12,13 @@ use crate::wire;
 /// A system-call argument: its position, value and a short description ("fd", "flags", ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Arg<'a> {
+    /// 32- or 64-bit value (arg32 or arg64).
     pub width: Width,
     /// Argument position; 0 is used for results such as "child PID".
     pub argno: u8,
+    /// The argument's value.
     pub value: u64,
+    /// What the argument is.
     pub text: Text<'a>,
 }
 
@@ -38,12 +42,12 @@ impl<'a> Arg<'a> {
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         match self.width {
             Width::W32 => {
-                wire::u8(out, 0x2d);
+                wire::u8(out, TokenId::ARG32.0);
                 wire::u8(out, self.argno);
                 wire::u32(out, self.value as u32);
             }
             Width::W64 => {
-                wire::u8(out, 0x71);
+                wire::u8(out, TokenId::ARG64.0);
                 wire::u8(out, self.argno);
                 wire::u64(out, self.value);
             }
@@ -55,9 +59,12 @@ impl<'a> Arg<'a> {
 /// OpenBSM's arg_uuid token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ArgUuid<'a> {
+    /// Argument position.
     pub argno: u8,
     #[serde(serialize_with = "crate::types::serialize_uuid")]
+    /// The UUID.
     pub uuid: [u8; 16],
+    /// What the argument is.
     pub text: Text<'a>,
 }
 
@@ -72,7 +79,7 @@ impl<'a> ArgUuid<'a> {
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        wire::u8(out, 0x84);
+        wire::u8(out, TokenId::ARG_UUID.0);
         wire::u8(out, self.argno);
         out.extend_from_slice(&self.uuid);
         wire::counted(out, self.text.raw());

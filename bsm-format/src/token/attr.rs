@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::cursor::{Cursor, Fields};
 use crate::error::Error;
+use crate::ids::TokenId;
 use crate::token::process::Width;
 use crate::wire;
 
@@ -12,11 +13,17 @@ use crate::wire;
 pub struct Attr {
     /// Width of the device field.
     pub width: Width,
+    /// File type and permission bits.
     pub mode: u32,
+    /// Owner.
     pub uid: u32,
+    /// Group.
     pub gid: u32,
+    /// File system id.
     pub fsid: u32,
+    /// Inode number.
     pub nodeid: u64,
+    /// Device (for device files).
     pub device: u64,
 }
 
@@ -42,8 +49,8 @@ impl Attr {
         wire::u8(
             out,
             match self.width {
-                Width::W32 => 0x3e,
-                Width::W64 => 0x73,
+                Width::W32 => TokenId::ATTR32.0,
+                Width::W64 => TokenId::ATTR64.0,
             },
         );
         for v in [self.mode, self.uid, self.gid, self.fsid] {

@@ -17,23 +17,29 @@ pub const TRAILER_SIZE: usize = 7;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HeaderKind {
+    /// header32 (0x14): 32-bit time, no host address.
     Header32,
+    /// header32_ex (0x15): 32-bit time and the host's address.
     Header32Ex,
+    /// header64 (0x74): 64-bit time.
     Header64,
+    /// header64_ex (0x79): 64-bit time and the host's address.
     Header64Ex,
 }
 
 impl HeaderKind {
+    /// The header kind a token id starts, if it is a header.
     pub fn from_id(id: u8) -> Option<HeaderKind> {
-        match id {
-            0x14 => Some(HeaderKind::Header32),
-            0x15 => Some(HeaderKind::Header32Ex),
-            0x74 => Some(HeaderKind::Header64),
-            0x79 => Some(HeaderKind::Header64Ex),
+        match TokenId(id) {
+            TokenId::HEADER32 => Some(HeaderKind::Header32),
+            TokenId::HEADER32_EX => Some(HeaderKind::Header32Ex),
+            TokenId::HEADER64 => Some(HeaderKind::Header64),
+            TokenId::HEADER64_EX => Some(HeaderKind::Header64Ex),
             _ => None,
         }
     }
 
+    /// The token id of this header kind.
     pub fn id(self) -> TokenId {
         match self {
             HeaderKind::Header32 => TokenId::HEADER32,
@@ -43,10 +49,12 @@ impl HeaderKind {
         }
     }
 
+    /// Whether the header carries a host address.
     pub fn is_ex(self) -> bool {
         matches!(self, HeaderKind::Header32Ex | HeaderKind::Header64Ex)
     }
 
+    /// Whether its time fields are 64 bits wide.
     pub fn is_64(self) -> bool {
         matches!(self, HeaderKind::Header64 | HeaderKind::Header64Ex)
     }
@@ -66,6 +74,7 @@ impl HeaderKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum HostAddress {
+    /// An IPv4 or IPv6 address.
     Ip(Address),
     /// An address type other than 4 or 16: no address bytes follow (as libbsm reads it).
     Invalid(u32),
@@ -74,15 +83,20 @@ pub enum HostAddress {
 /// A record header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Header {
+    /// Which header token it is.
     pub kind: HeaderKind,
     /// Byte count of the whole record, as written.
     pub size: u32,
+    /// The format version (11 from xnu and FreeBSD; any is accepted).
     pub version: u8,
+    /// The audit event.
     pub event: EventType,
+    /// The event modifier.
     pub modifier: Modifier,
     /// The audit host's address (header_ex kinds only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<HostAddress>,
+    /// When the event happened.
     pub time: Time,
 }
 
@@ -161,6 +175,7 @@ impl Header {
 /// The trailer closing every record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Trailer {
+    /// Always 0xb105 in a well-formed trailer ([`TRAILER_MAGIC`]).
     pub magic: u16,
     /// Byte count of the whole record, repeated from the header.
     pub size: u32,
@@ -205,7 +220,9 @@ impl Trailer {
 /// A `file` token: written between records, naming the previous or next trail file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct File<'a> {
+    /// When the file was opened or closed.
     pub time: Time,
+    /// The name of the previous or next trail file.
     pub name: Text<'a>,
 }
 

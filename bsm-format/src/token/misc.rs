@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::cursor::Cursor;
 use crate::error::{Error, ErrorKind};
+use crate::ids::TokenId;
 use crate::types::{serialize_hex, Text};
 use crate::wire;
 
@@ -15,6 +16,7 @@ pub struct Data<'a> {
     pub how_to_print: u8,
     /// Unit type: 0 byte, 1 short, 2 int32, 3 int64.
     pub unit_type: u8,
+    /// Number of items.
     pub count: u8,
     /// The items, in the producer's host byte order.
     #[serde(serialize_with = "ser_hex")]
@@ -57,7 +59,7 @@ impl<'a> Data<'a> {
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        wire::u8(out, 0x21);
+        wire::u8(out, TokenId::DATA.0);
         wire::u8(out, self.how_to_print);
         wire::u8(out, self.unit_type);
         wire::u8(out, self.count);
@@ -68,7 +70,9 @@ impl<'a> Data<'a> {
 /// A privilege set (userland only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Privset<'a> {
+    /// Which privilege set.
     pub set_type: Text<'a>,
+    /// The privileges in it.
     pub privs: Text<'a>,
 }
 
@@ -82,7 +86,7 @@ impl<'a> Privset<'a> {
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        wire::u8(out, 0x38);
+        wire::u8(out, TokenId::PRIVSET.0);
         wire::counted(out, self.set_type.raw());
         wire::counted(out, self.privs.raw());
     }
@@ -93,6 +97,7 @@ impl<'a> Privset<'a> {
 pub struct Upriv<'a> {
     /// Nonzero when the privilege was used successfully.
     pub success: u8,
+    /// The privilege.
     pub privilege: Text<'a>,
 }
 
@@ -106,7 +111,7 @@ impl<'a> Upriv<'a> {
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        wire::u8(out, 0x39);
+        wire::u8(out, TokenId::UPRIV.0);
         wire::u8(out, self.success);
         wire::counted(out, self.privilege.raw());
     }
@@ -129,7 +134,7 @@ impl<'a> NewGroups<'a> {
 
     /// Makes a group list from gids (for encoding).
     pub fn encode_gids(gids: &[u32], out: &mut Vec<u8>) {
-        wire::u8(out, 0x3b);
+        wire::u8(out, TokenId::NEWGROUPS.0);
         let gids = &gids[..gids.len().min(u16::MAX as usize)];
         wire::u16(out, gids.len() as u16);
         for g in gids {
@@ -138,19 +143,22 @@ impl<'a> NewGroups<'a> {
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        wire::u8(out, 0x3b);
+        wire::u8(out, TokenId::NEWGROUPS.0);
         wire::u16(out, (self.raw.len() / 4) as u16);
         out.extend_from_slice(self.raw);
     }
 
+    /// Number of groups.
     pub fn len(&self) -> usize {
         self.raw.len() / 4
     }
 
+    /// Whether there is no group.
     pub fn is_empty(&self) -> bool {
         self.raw.is_empty()
     }
 
+    /// The group ids.
     pub fn iter(&self) -> impl Iterator<Item = u32> + 'a {
         self.raw
             .chunks_exact(4)
@@ -181,6 +189,7 @@ impl<'a> Rights<'a> {
         })
     }
 
+    /// The rights words, in order.
     pub fn words(&self) -> impl Iterator<Item = u64> + 'a {
         self.raw.chunks_exact(8).map(|b| {
             let mut a = [0u8; 8];
@@ -190,13 +199,13 @@ impl<'a> Rights<'a> {
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        wire::u8(out, 0x83);
+        wire::u8(out, TokenId::RIGHTS.0);
         out.extend_from_slice(self.raw);
     }
 
     /// Encodes rights words (the caller sets the version bits of word 0).
     pub fn encode_words(words: &[u64], out: &mut Vec<u8>) {
-        wire::u8(out, 0x83);
+        wire::u8(out, TokenId::RIGHTS.0);
         for w in words {
             wire::u64(out, *w);
         }
@@ -214,11 +223,16 @@ impl Serialize for Rights<'_> {
 pub struct Identity<'a> {
     /// 1 for a platform binary, else 0.
     pub signer_type: u32,
+    /// The signing identifier (`com.apple.xpcd`).
     pub signing_id: Text<'a>,
+    /// Nonzero when the signing id was cut.
     pub signing_id_truncated: u8,
+    /// The team identifier (empty for platform binaries).
     pub team_id: Text<'a>,
+    /// Nonzero when the team id was cut.
     pub team_id_truncated: u8,
     #[serde(serialize_with = "ser_hex")]
+    /// The code directory hash.
     pub cdhash: &'a [u8],
 }
 
@@ -236,7 +250,7 @@ impl<'a> Identity<'a> {
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        wire::u8(out, 0xed);
+        wire::u8(out, TokenId::IDENTITY.0);
         wire::u32(out, self.signer_type);
         wire::counted(out, self.signing_id.raw());
         wire::u8(out, self.signing_id_truncated);

@@ -36,10 +36,15 @@ pub use strings::{StringIter, StringList};
 pub enum Token<'a> {
     /// header32, header32_ex, header64, header64_ex.
     Header(Header),
+    /// trailer: closes every record.
     Trailer(Trailer),
+    /// file: between records, naming the previous or next trail file.
     File(File<'a>),
+    /// arbitrary data (data token).
     Data(Data<'a>),
+    /// An IPC object.
     Ipc(Ipc),
+    /// A path.
     Path(Text<'a>),
     /// The acting process (subject32, subject64 and their _ex variants).
     Subject(Subject),
@@ -47,39 +52,65 @@ pub enum Token<'a> {
     Process(Subject),
     /// return32, return64.
     Return(Return),
+    /// Free text (logins, userland events).
     Text(Text<'a>),
+    /// Opaque bytes.
     Opaque(&'a [u8]),
+    /// in_addr: an IPv4 address.
     InAddr([u8; 4]),
+    /// in_addr_ex: an IPv4 or IPv6 address.
     InAddrEx(Address),
+    /// An IPv4 header.
     Ip(Ip),
+    /// An IP port (network byte order, as written).
     Iport(u16),
     /// arg32, arg64.
     Arg(Arg<'a>),
+    /// FreeBSD's old socket token.
     Socket(Socket),
+    /// A sequence number (the `seq` policy).
     Seq(u32),
+    /// Owner and permissions of an IPC object.
     IpcPerm(IpcPerm),
+    /// A privilege set.
     Privset(Privset<'a>),
+    /// The use of a privilege.
     Upriv(Upriv<'a>),
+    /// The supplementary groups.
     NewGroups(NewGroups<'a>),
+    /// exec_args: the arguments of an exec (`argv` policy).
     ExecArgs(StringList<'a>),
+    /// exec_env: the environment of an exec (`arge` policy).
     ExecEnv(StringList<'a>),
     /// attr32, attr64.
     Attr(Attr),
+    /// A process's exit status.
     Exit(Exit),
+    /// A Solaris zone name.
     Zonename(Text<'a>),
+    /// socket_ex: domain, type and both endpoints.
     SocketEx(SocketEx),
     /// sockinet32 (IPv4) and sockinet128 (IPv6).
     SockInet(SockInet),
+    /// A UNIX-domain socket address.
     SockUnix(SockUnix<'a>),
+    /// FreeBSD capability rights.
     Rights(Rights<'a>),
+    /// OpenBSM's arg_uuid.
     ArgUuid(ArgUuid<'a>),
+    /// OpenBSM's return_uuid.
     ReturnUuid(ReturnUuid<'a>),
+    /// Apple's code-signing identity.
     Identity(Identity<'a>),
+    /// Apple's Kerberos principal (strings).
     Krb5Principal(StringList<'a>),
+    /// Apple's certificate hash (strings).
     CertHash(StringList<'a>),
     /// A token whose layout is unknown: its bytes run to the record's trailer.
     Unknown {
+        /// The token id.
         id: TokenId,
+        /// Its bytes after the id, up to the record's trailer.
         bytes: &'a [u8],
     },
 }
@@ -87,57 +118,57 @@ pub enum Token<'a> {
 impl<'a> Token<'a> {
     /// The token id this token is (or would be) written with.
     pub fn id(&self) -> TokenId {
-        TokenId(match self {
-            Token::Header(h) => h.kind.id().0,
-            Token::Trailer(_) => 0x13,
-            Token::File(_) => 0x11,
-            Token::Data(_) => 0x21,
-            Token::Ipc(_) => 0x22,
-            Token::Path(_) => 0x23,
+        match self {
+            Token::Header(h) => h.kind.id(),
+            Token::Trailer(_) => TokenId::TRAILER,
+            Token::File(_) => TokenId::FILE,
+            Token::Data(_) => TokenId::DATA,
+            Token::Ipc(_) => TokenId::IPC,
+            Token::Path(_) => TokenId::PATH,
             Token::Subject(s) => s.token_id(false),
             Token::Process(s) => s.token_id(true),
             Token::Return(r) => match r.width {
-                Width::W32 => 0x27,
-                Width::W64 => 0x72,
+                Width::W32 => TokenId::RETURN32,
+                Width::W64 => TokenId::RETURN64,
             },
-            Token::Text(_) => 0x28,
-            Token::Opaque(_) => 0x29,
-            Token::InAddr(_) => 0x2a,
-            Token::InAddrEx(_) => 0x7e,
-            Token::Ip(_) => 0x2b,
-            Token::Iport(_) => 0x2c,
+            Token::Text(_) => TokenId::TEXT,
+            Token::Opaque(_) => TokenId::OPAQUE,
+            Token::InAddr(_) => TokenId::IN_ADDR,
+            Token::InAddrEx(_) => TokenId::IN_ADDR_EX,
+            Token::Ip(_) => TokenId::IP,
+            Token::Iport(_) => TokenId::IPORT,
             Token::Arg(a) => match a.width {
-                Width::W32 => 0x2d,
-                Width::W64 => 0x71,
+                Width::W32 => TokenId::ARG32,
+                Width::W64 => TokenId::ARG64,
             },
-            Token::Socket(_) => 0x2e,
-            Token::Seq(_) => 0x2f,
-            Token::IpcPerm(_) => 0x32,
-            Token::Privset(_) => 0x38,
-            Token::Upriv(_) => 0x39,
-            Token::NewGroups(_) => 0x3b,
-            Token::ExecArgs(_) => 0x3c,
-            Token::ExecEnv(_) => 0x3d,
+            Token::Socket(_) => TokenId::SOCKET,
+            Token::Seq(_) => TokenId::SEQ,
+            Token::IpcPerm(_) => TokenId::IPC_PERM,
+            Token::Privset(_) => TokenId::PRIVSET,
+            Token::Upriv(_) => TokenId::UPRIV,
+            Token::NewGroups(_) => TokenId::NEWGROUPS,
+            Token::ExecArgs(_) => TokenId::EXEC_ARGS,
+            Token::ExecEnv(_) => TokenId::EXEC_ENV,
             Token::Attr(a) => match a.width {
-                Width::W32 => 0x3e,
-                Width::W64 => 0x73,
+                Width::W32 => TokenId::ATTR32,
+                Width::W64 => TokenId::ATTR64,
             },
-            Token::Exit(_) => 0x52,
-            Token::Zonename(_) => 0x60,
-            Token::SocketEx(_) => 0x7f,
+            Token::Exit(_) => TokenId::EXIT,
+            Token::Zonename(_) => TokenId::ZONENAME,
+            Token::SocketEx(_) => TokenId::SOCKET_EX,
             Token::SockInet(s) => match s.addr {
-                Address::V4(_) => 0x80,
-                Address::V6(_) => 0x81,
+                Address::V4(_) => TokenId::SOCKINET32,
+                Address::V6(_) => TokenId::SOCKINET128,
             },
-            Token::SockUnix(_) => 0x82,
-            Token::Rights(_) => 0x83,
-            Token::ArgUuid(_) => 0x84,
-            Token::ReturnUuid(_) => 0x85,
-            Token::Identity(_) => 0xed,
-            Token::Krb5Principal(_) => 0xee,
-            Token::CertHash(_) => 0xef,
-            Token::Unknown { id, .. } => id.0,
-        })
+            Token::SockUnix(_) => TokenId::SOCKUNIX,
+            Token::Rights(_) => TokenId::RIGHTS,
+            Token::ArgUuid(_) => TokenId::ARG_UUID,
+            Token::ReturnUuid(_) => TokenId::RETURN_UUID,
+            Token::Identity(_) => TokenId::IDENTITY,
+            Token::Krb5Principal(_) => TokenId::KRB5_PRINCIPAL,
+            Token::CertHash(_) => TokenId::CERT_HASH,
+            Token::Unknown { id, .. } => *id,
+        }
     }
 
     /// Appends this token's bytes, exactly as a decoder would read them back.
@@ -156,26 +187,26 @@ impl<'a> Token<'a> {
             Token::Process(s) => s.encode(true, out),
             Token::Return(r) => r.encode(out),
             Token::Opaque(b) => {
-                out.push(0x29);
+                out.push(TokenId::OPAQUE.0);
                 crate::wire::counted(out, b);
             }
             Token::InAddr(a) => {
-                out.push(0x2a);
+                out.push(TokenId::IN_ADDR.0);
                 out.extend_from_slice(a);
             }
             Token::InAddrEx(a) => net::encode_in_addr_ex(a, out),
             Token::Ip(ip) => {
-                out.push(0x2b);
+                out.push(TokenId::IP.0);
                 out.extend_from_slice(&ip.0);
             }
             Token::Iport(p) => {
-                out.push(0x2c);
+                out.push(TokenId::IPORT.0);
                 crate::wire::u16(out, *p);
             }
             Token::Arg(a) => a.encode(out),
             Token::Socket(s) => s.encode(out),
             Token::Seq(n) => {
-                out.push(0x2f);
+                out.push(TokenId::SEQ.0);
                 crate::wire::u32(out, *n);
             }
             Token::IpcPerm(p) => p.encode(out),
@@ -207,60 +238,66 @@ impl<'a> Token<'a> {
     pub(crate) fn decode(c: &mut Cursor<'a>, ctx: &Ctx, depth: u32) -> Result<Token<'a>, Error> {
         let at = c.offset();
         let id = c.u8("token id")?;
-        Ok(match id {
-            0x14 | 0x15 | 0x74 | 0x79 => {
+        Ok(match TokenId(id) {
+            TokenId::HEADER32 | TokenId::HEADER32_EX | TokenId::HEADER64 | TokenId::HEADER64_EX => {
                 // Cannot be None: the arm matches exactly the header ids.
                 let kind = HeaderKind::from_id(id).unwrap_or(HeaderKind::Header32);
                 Token::Header(Header::decode(c, kind)?)
             }
-            0x13 => Token::Trailer(Trailer::decode(c)?),
-            0x11 => Token::File(File::decode(c)?),
-            0x21 => Token::Data(Data::decode(c)?),
-            0x22 => Token::Ipc(Ipc::decode(c)?),
-            0x23 => Token::Path(Text(c.counted("path")?)),
-            0x24 => Token::Subject(Subject::decode(c, Width::W32, false)?),
-            0x26 => Token::Process(Subject::decode(c, Width::W32, false)?),
-            0x75 => Token::Subject(Subject::decode(c, Width::W64, false)?),
-            0x77 => Token::Process(Subject::decode(c, Width::W64, false)?),
-            0x7a => Token::Subject(Subject::decode(c, Width::W32, true)?),
-            0x7b => Token::Process(Subject::decode(c, Width::W32, true)?),
-            0x7c => Token::Subject(Subject::decode(c, Width::W64, true)?),
-            0x7d => Token::Process(Subject::decode(c, Width::W64, true)?),
-            0x27 => Token::Return(Return::decode(c, Width::W32)?),
-            0x72 => Token::Return(Return::decode(c, Width::W64)?),
-            0x28 => Token::Text(Text(c.counted("text")?)),
-            0x29 => Token::Opaque(c.counted("opaque")?),
-            0x2a => Token::InAddr(c.array("in_addr")?),
-            0x7e => Token::InAddrEx(net::decode_in_addr_ex(c)?),
-            0x2b => Token::Ip(Ip(c.array("ip")?)),
-            0x2c => Token::Iport(c.u16("iport")?),
-            0x2d => Token::Arg(Arg::decode(c, Width::W32)?),
-            0x71 => Token::Arg(Arg::decode(c, Width::W64)?),
-            0x2e => Token::Socket(Socket::decode(c)?),
-            0x2f => Token::Seq(c.u32("seq")?),
-            0x32 => Token::IpcPerm(IpcPerm::decode(c)?),
-            0x38 => Token::Privset(Privset::decode(c)?),
-            0x39 => Token::Upriv(Upriv::decode(c)?),
-            0x3b => Token::NewGroups(NewGroups::decode(c)?),
-            0x3c => Token::ExecArgs(StringList::decode(c, "exec_args.count", ctx, depth)?),
-            0x3d => Token::ExecEnv(StringList::decode(c, "exec_env.count", ctx, depth)?),
-            0xee => {
+            TokenId::TRAILER => Token::Trailer(Trailer::decode(c)?),
+            TokenId::FILE => Token::File(File::decode(c)?),
+            TokenId::DATA => Token::Data(Data::decode(c)?),
+            TokenId::IPC => Token::Ipc(Ipc::decode(c)?),
+            TokenId::PATH => Token::Path(Text(c.counted("path")?)),
+            TokenId::SUBJECT32 => Token::Subject(Subject::decode(c, Width::W32, false)?),
+            TokenId::PROCESS32 => Token::Process(Subject::decode(c, Width::W32, false)?),
+            TokenId::SUBJECT64 => Token::Subject(Subject::decode(c, Width::W64, false)?),
+            TokenId::PROCESS64 => Token::Process(Subject::decode(c, Width::W64, false)?),
+            TokenId::SUBJECT32_EX => Token::Subject(Subject::decode(c, Width::W32, true)?),
+            TokenId::PROCESS32_EX => Token::Process(Subject::decode(c, Width::W32, true)?),
+            TokenId::SUBJECT64_EX => Token::Subject(Subject::decode(c, Width::W64, true)?),
+            TokenId::PROCESS64_EX => Token::Process(Subject::decode(c, Width::W64, true)?),
+            TokenId::RETURN32 => Token::Return(Return::decode(c, Width::W32)?),
+            TokenId::RETURN64 => Token::Return(Return::decode(c, Width::W64)?),
+            TokenId::TEXT => Token::Text(Text(c.counted("text")?)),
+            TokenId::OPAQUE => Token::Opaque(c.counted("opaque")?),
+            TokenId::IN_ADDR => Token::InAddr(c.array("in_addr")?),
+            TokenId::IN_ADDR_EX => Token::InAddrEx(net::decode_in_addr_ex(c)?),
+            TokenId::IP => Token::Ip(Ip(c.array("ip")?)),
+            TokenId::IPORT => Token::Iport(c.u16("iport")?),
+            TokenId::ARG32 => Token::Arg(Arg::decode(c, Width::W32)?),
+            TokenId::ARG64 => Token::Arg(Arg::decode(c, Width::W64)?),
+            TokenId::SOCKET => Token::Socket(Socket::decode(c)?),
+            TokenId::SEQ => Token::Seq(c.u32("seq")?),
+            TokenId::IPC_PERM => Token::IpcPerm(IpcPerm::decode(c)?),
+            TokenId::PRIVSET => Token::Privset(Privset::decode(c)?),
+            TokenId::UPRIV => Token::Upriv(Upriv::decode(c)?),
+            TokenId::NEWGROUPS => Token::NewGroups(NewGroups::decode(c)?),
+            TokenId::EXEC_ARGS => {
+                Token::ExecArgs(StringList::decode(c, "exec_args.count", ctx, depth)?)
+            }
+            TokenId::EXEC_ENV => {
+                Token::ExecEnv(StringList::decode(c, "exec_env.count", ctx, depth)?)
+            }
+            TokenId::KRB5_PRINCIPAL => {
                 Token::Krb5Principal(StringList::decode(c, "krb5_principal.count", ctx, depth)?)
             }
-            0xef => Token::CertHash(StringList::decode(c, "cert_hash.count", ctx, depth)?),
-            0x3e => Token::Attr(Attr::decode(c, Width::W32)?),
-            0x73 => Token::Attr(Attr::decode(c, Width::W64)?),
-            0x52 => Token::Exit(Exit::decode(c)?),
-            0x60 => Token::Zonename(Text(c.counted("zonename")?)),
-            0x7f => Token::SocketEx(SocketEx::decode(c)?),
-            0x80 => Token::SockInet(SockInet::decode(c, false)?),
-            0x81 => Token::SockInet(SockInet::decode(c, true)?),
-            0x82 => Token::SockUnix(SockUnix::decode(c)?),
-            0x83 => Token::Rights(Rights::decode(c)?),
-            0x84 => Token::ArgUuid(ArgUuid::decode(c)?),
-            0x85 => Token::ReturnUuid(ReturnUuid::decode(c)?),
-            0xed => Token::Identity(Identity::decode(c)?),
-            0x00 => return Err(Error::new(at, ErrorKind::InvalidToken)),
+            TokenId::CERT_HASH => {
+                Token::CertHash(StringList::decode(c, "cert_hash.count", ctx, depth)?)
+            }
+            TokenId::ATTR32 => Token::Attr(Attr::decode(c, Width::W32)?),
+            TokenId::ATTR64 => Token::Attr(Attr::decode(c, Width::W64)?),
+            TokenId::EXIT => Token::Exit(Exit::decode(c)?),
+            TokenId::ZONENAME => Token::Zonename(Text(c.counted("zonename")?)),
+            TokenId::SOCKET_EX => Token::SocketEx(SocketEx::decode(c)?),
+            TokenId::SOCKINET32 => Token::SockInet(SockInet::decode(c, false)?),
+            TokenId::SOCKINET128 => Token::SockInet(SockInet::decode(c, true)?),
+            TokenId::SOCKUNIX => Token::SockUnix(SockUnix::decode(c)?),
+            TokenId::RIGHTS => Token::Rights(Rights::decode(c)?),
+            TokenId::ARG_UUID => Token::ArgUuid(ArgUuid::decode(c)?),
+            TokenId::RETURN_UUID => Token::ReturnUuid(ReturnUuid::decode(c)?),
+            TokenId::IDENTITY => Token::Identity(Identity::decode(c)?),
+            TokenId::INVALID => return Err(Error::new(at, ErrorKind::InvalidToken)),
             other => {
                 // Unknown layout: everything up to the trailer belongs to it.
                 let end = if ctx.unknown_end > c.pos() {
@@ -270,7 +307,7 @@ impl<'a> Token<'a> {
                 };
                 let n = end - c.pos();
                 Token::Unknown {
-                    id: TokenId(other),
+                    id: other,
                     bytes: c.bytes(n, "unknown token")?,
                 }
             }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::cursor::Cursor;
 use crate::error::{Error, ErrorKind};
+use crate::ids::TokenId;
 use crate::types::{serialize_bytes_lossless, Address};
 use crate::wire;
 
@@ -44,7 +45,7 @@ pub(crate) fn decode_in_addr_ex(c: &mut Cursor<'_>) -> Result<Address, Error> {
 }
 
 pub(crate) fn encode_in_addr_ex(a: &Address, out: &mut Vec<u8>) {
-    wire::u8(out, 0x7e);
+    wire::u8(out, TokenId::IN_ADDR_EX.0);
     wire::u32(out, a.type_code());
     out.extend_from_slice(a.bytes());
 }
@@ -54,36 +55,47 @@ pub(crate) fn encode_in_addr_ex(a: &Address, out: &mut Vec<u8>) {
 pub struct Ip(pub [u8; 20]);
 
 impl Ip {
+    /// Version and header length.
     pub fn version_ihl(&self) -> u8 {
         self.0[0]
     }
+    /// Type of service.
     pub fn tos(&self) -> u8 {
         self.0[1]
     }
+    /// Total length.
     pub fn len(&self) -> u16 {
         u16::from_be_bytes([self.0[2], self.0[3]])
     }
+    /// Whether the total length is 0.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// Identification.
     pub fn id(&self) -> u16 {
         u16::from_be_bytes([self.0[4], self.0[5]])
     }
+    /// Flags and fragment offset.
     pub fn offset(&self) -> u16 {
         u16::from_be_bytes([self.0[6], self.0[7]])
     }
+    /// Time to live.
     pub fn ttl(&self) -> u8 {
         self.0[8]
     }
+    /// Protocol.
     pub fn protocol(&self) -> u8 {
         self.0[9]
     }
+    /// Header checksum.
     pub fn checksum(&self) -> u16 {
         u16::from_be_bytes([self.0[10], self.0[11]])
     }
+    /// Source address.
     pub fn src(&self) -> Address {
         Address::V4([self.0[12], self.0[13], self.0[14], self.0[15]])
     }
+    /// Destination address.
     pub fn dst(&self) -> Address {
         Address::V4([self.0[16], self.0[17], self.0[18], self.0[19]])
     }
@@ -110,12 +122,17 @@ impl Serialize for Ip {
 /// FreeBSD's old socket token (type, local and remote IPv4 endpoints).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Socket {
+    /// Socket type (BSM numbering).
     pub socket_type: u16,
     #[serde(serialize_with = "ser_port")]
+    /// Local port, as written (see [`port_be`]).
     pub local_port: [u8; 2],
+    /// Local address.
     pub local_addr: Address,
     #[serde(serialize_with = "ser_port")]
+    /// Remote port, as written (see [`port_be`]).
     pub remote_port: [u8; 2],
+    /// Remote address.
     pub remote_addr: Address,
 }
 
@@ -136,7 +153,7 @@ impl Socket {
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        wire::u8(out, 0x2e);
+        wire::u8(out, TokenId::SOCKET.0);
         wire::u16(out, self.socket_type);
         out.extend_from_slice(&self.local_port);
         out.extend_from_slice(&v4_bytes(&self.local_addr));
@@ -155,13 +172,19 @@ fn v4_bytes(a: &Address) -> [u8; 4] {
 /// A socket's domain, type and both endpoints (BSM domain and type numbers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct SocketEx {
+    /// Socket domain (BSM numbering).
     pub domain: u16,
+    /// Socket type (BSM numbering).
     pub socket_type: u16,
     #[serde(serialize_with = "ser_port")]
+    /// Local port, as written (see [`port_be`]).
     pub local_port: [u8; 2],
+    /// Local address.
     pub local_addr: Address,
     #[serde(serialize_with = "ser_port")]
+    /// Remote port, as written (see [`port_be`]).
     pub remote_port: [u8; 2],
+    /// Remote address.
     pub remote_addr: Address,
 }
 
@@ -189,7 +212,7 @@ impl SocketEx {
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        wire::u8(out, 0x7f);
+        wire::u8(out, TokenId::SOCKET_EX.0);
         wire::u16(out, self.domain);
         wire::u16(out, self.socket_type);
         wire::u16(out, self.local_addr.type_code() as u16);
@@ -216,6 +239,7 @@ pub struct SockInet {
     /// The port's two bytes as written; see [`port_be`].
     #[serde(serialize_with = "ser_port")]
     pub port: [u8; 2],
+    /// The address.
     pub addr: Address,
 }
 
@@ -236,8 +260,8 @@ impl SockInet {
         wire::u8(
             out,
             match self.addr {
-                Address::V4(_) => 0x80,
-                Address::V6(_) => 0x81,
+                Address::V4(_) => TokenId::SOCKINET32.0,
+                Address::V6(_) => TokenId::SOCKINET128.0,
             },
         );
         wire::u16(out, self.family);
@@ -249,6 +273,7 @@ impl SockInet {
 /// A UNIX-domain socket address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct SockUnix<'a> {
+    /// The address family as written.
     pub family: u16,
     /// The path without its terminating NUL.
     #[serde(serialize_with = "ser_bytes")]
@@ -269,7 +294,7 @@ impl<'a> SockUnix<'a> {
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        wire::u8(out, 0x82);
+        wire::u8(out, TokenId::SOCKUNIX.0);
         wire::u16(out, self.family);
         out.extend_from_slice(self.path);
         out.push(0);

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::cursor::{Cursor, Fields};
 use crate::error::{Error, ErrorKind};
+use crate::ids::TokenId;
 use crate::types::Address;
 use crate::wire;
 
@@ -12,15 +13,19 @@ use crate::wire;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Width {
     #[serde(rename = "32")]
+    /// 32 bits (subject32, return32, ...).
     W32,
     #[serde(rename = "64")]
+    /// 64 bits (subject64, return64, ...).
     W64,
 }
 
 /// The terminal id: a port (a `dev_t`) and a machine address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct TerminalId {
+    /// The terminal's port (device).
     pub port: u64,
+    /// The terminal's machine address.
     pub addr: Address,
 }
 
@@ -33,13 +38,19 @@ pub struct Subject {
     pub ex: bool,
     /// Audit user id; 0xffffffff means unset.
     pub auid: u32,
+    /// Effective user.
     pub euid: u32,
+    /// Effective group.
     pub egid: u32,
+    /// Real user.
     pub ruid: u32,
+    /// Real group.
     pub rgid: u32,
+    /// Process id.
     pub pid: u32,
     /// Audit session id.
     pub sid: u32,
+    /// The terminal.
     pub tid: TerminalId,
 }
 
@@ -48,16 +59,16 @@ pub const AUID_UNSET: u32 = u32::MAX;
 
 impl Subject {
     /// The token id of this subject (`process = false`) or process (`process = true`) token.
-    pub fn token_id(&self, process: bool) -> u8 {
+    pub fn token_id(&self, process: bool) -> TokenId {
         match (self.width, self.ex, process) {
-            (Width::W32, false, false) => 0x24,
-            (Width::W32, false, true) => 0x26,
-            (Width::W64, false, false) => 0x75,
-            (Width::W64, false, true) => 0x77,
-            (Width::W32, true, false) => 0x7a,
-            (Width::W32, true, true) => 0x7b,
-            (Width::W64, true, false) => 0x7c,
-            (Width::W64, true, true) => 0x7d,
+            (Width::W32, false, false) => TokenId::SUBJECT32,
+            (Width::W32, false, true) => TokenId::PROCESS32,
+            (Width::W64, false, false) => TokenId::SUBJECT64,
+            (Width::W64, false, true) => TokenId::PROCESS64,
+            (Width::W32, true, false) => TokenId::SUBJECT32_EX,
+            (Width::W32, true, true) => TokenId::PROCESS32_EX,
+            (Width::W64, true, false) => TokenId::SUBJECT64_EX,
+            (Width::W64, true, true) => TokenId::PROCESS64_EX,
         }
     }
 
@@ -111,7 +122,7 @@ impl Subject {
     }
 
     pub(crate) fn encode(&self, process: bool, out: &mut Vec<u8>) {
-        wire::u8(out, self.token_id(process));
+        wire::u8(out, self.token_id(process).0);
         for v in [
             self.auid, self.euid, self.egid, self.ruid, self.rgid, self.pid, self.sid,
         ] {

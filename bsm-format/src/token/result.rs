@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::cursor::Cursor;
 use crate::error::Error;
+use crate::ids::TokenId;
 use crate::token::process::Width;
 use crate::types::{BsmErrno, Text};
 use crate::wire;
@@ -11,6 +12,7 @@ use crate::wire;
 /// The outcome of the audited call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Return {
+    /// 32- or 64-bit return value (return32 or return64).
     pub width: Width,
     /// BSM errno; 0 is success.
     pub errno: BsmErrno,
@@ -36,12 +38,12 @@ impl Return {
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         match self.width {
             Width::W32 => {
-                wire::u8(out, 0x27);
+                wire::u8(out, TokenId::RETURN32.0);
                 wire::u8(out, self.errno.0);
                 wire::u32(out, self.value as u32);
             }
             Width::W64 => {
-                wire::u8(out, 0x72);
+                wire::u8(out, TokenId::RETURN64.0);
                 wire::u8(out, self.errno.0);
                 wire::u64(out, self.value);
             }
@@ -52,7 +54,9 @@ impl Return {
 /// A process's exit: status then return value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Exit {
+    /// The exit status (as `wait` reports it).
     pub status: u32,
+    /// The return value.
     pub retval: u32,
 }
 
@@ -66,7 +70,7 @@ impl Exit {
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        wire::u8(out, 0x52);
+        wire::u8(out, TokenId::EXIT.0);
         wire::u32(out, self.status);
         wire::u32(out, self.retval);
     }
@@ -75,9 +79,12 @@ impl Exit {
 /// OpenBSM's return_uuid token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ReturnUuid<'a> {
+    /// The status.
     pub status: u8,
     #[serde(serialize_with = "crate::types::serialize_uuid")]
+    /// The UUID.
     pub uuid: [u8; 16],
+    /// Its description.
     pub text: Text<'a>,
 }
 
@@ -92,7 +99,7 @@ impl<'a> ReturnUuid<'a> {
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        wire::u8(out, 0x85);
+        wire::u8(out, TokenId::RETURN_UUID.0);
         wire::u8(out, self.status);
         out.extend_from_slice(&self.uuid);
         wire::counted(out, self.text.raw());

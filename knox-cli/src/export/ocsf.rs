@@ -199,7 +199,7 @@ impl Format for Ocsf {
         if let Some(h) = &w.src.host {
             d.str("hostname", h);
         }
-        if let Ok(h) = rec.header() {
+        if let Ok(Some(h)) = rec.header() {
             if let Some(bsm_format::token::HostAddress::Ip(a)) = h.host {
                 d.str("ip", &a.to_string());
             }
