@@ -59,7 +59,7 @@ pub enum Command {
     Files {
         #[command(flatten)]
         common: ActivityCmd,
-        /// Only paths matching this glob (* within a component, ** across, ?).
+        /// Only paths matching this glob (* and ? within a component, ** across, [a-z], {a,b}).
         #[arg(long, value_name = "GLOB")]
         path: Option<String>,
         /// Group by path: who touched each file.
