@@ -86,7 +86,7 @@ fn families(c: &mut Criterion) {
             0x3c | 0x3d => "exec_args/exec_env",
             0x3e | 0x73 => "attr",
             0x2d | 0x71 => "arg",
-            0x80 | 0x81 | 0x82 | 0x7f => "socket addresses",
+            0x7f..=0x82 => "socket addresses",
             0x52 => "exit",
             _ => "other",
         }
