@@ -89,6 +89,13 @@ pub enum Command {
     /// Select records and write them raw, as OpenBSM's auditreduce (pipe into praudit).
     #[command(after_help = REDUCE_HELP)]
     Auditreduce(ReduceCmd),
+    /// Print a shell completion script (e.g. `knox completions bash > /etc/bash_completion.d/knox`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print knox's man page (roff; e.g. `knox man > /usr/local/share/man/man1/knox.1`).
+    Man,
 }
 
 const EXPORT_HELP: &str = "ocsf and timesketch write JSON Lines to stdout; parquet writes \
@@ -380,7 +387,10 @@ impl Command {
                 a.stdin = Some(bytes);
                 return;
             }
-            Command::Auditpipe(_) | Command::Auditon { .. } => return,
+            Command::Auditpipe(_)
+            | Command::Auditon { .. }
+            | Command::Completions { .. }
+            | Command::Man => return,
         };
         read.stdin = Some(bytes);
     }

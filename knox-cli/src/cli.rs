@@ -2,7 +2,7 @@
 //! go through the one record loop ([`crate::pipeline`]) into the tool, and the outcome becomes
 //! the exit code (0 all decoded, 1 decode errors reported, 2 usage error or unreadable input).
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 use crate::activity::print::{self, Out};
@@ -32,6 +32,16 @@ pub fn run_on_bytes(args: &[&str], input: &[u8]) -> Result<(i32, Vec<u8>, Vec<u8
 pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
     match cli.command {
         Command::Stats { json, read } => run_stats(json, &read, out, err),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "knox", out);
+            Ok(0)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            crate::manpage::write(&cmd, out)?;
+            Ok(0)
+        }
         Command::Praudit(args) => run_praudit_with(args, out, err),
         Command::Auditreduce(args) => run_auditreduce(args, out, err),
         Command::Verify(args) => run_verify(args, out, err),
@@ -77,6 +87,26 @@ fn settings(
         Ok(s) => {
             for skipped in &s.skipped {
                 writeln!(err, "{what}: skipped {skipped}")?;
+            }
+            for (src, info) in &s.sources {
+                match src {
+                    crate::input::Source::File(p)
+                        if std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() == 0) =>
+                    {
+                        writeln!(err, "{what}: {}: empty file (no records)", info.name)?;
+                    }
+                    // praudit waits silently, as praudit does; the other tools say why they wait.
+                    crate::input::Source::Stdin
+                        if what != "knox praudit" && io::stdin().is_terminal() =>
+                    {
+                        writeln!(
+                            err,
+                            "{what}: reading BSM from stdin (a terminal): give trail files or \
+                             directories, or pipe a trail in (Ctrl-D ends)"
+                        )?;
+                    }
+                    _ => {}
+                }
             }
             Ok(Some(s))
         }
@@ -207,7 +237,6 @@ fn json_on(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> io::Result
 }
 
 fn run_auditreduce(args: ReduceCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
-    use std::io::IsTerminal;
     if io::stdout().is_terminal() {
         writeln!(
             err,
@@ -577,7 +606,6 @@ fn run_timeline(a: ActivityCmd, html: PathBuf, err: &mut dyn Write) -> io::Resul
 
 fn run_auditpipe(args: AuditpipeCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
     use crate::auditpipe::Format;
-    use std::io::IsTerminal;
     let what = "knox auditpipe";
     let classes = match args.events.load_classes() {
         Ok(c) => c,

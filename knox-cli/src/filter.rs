@@ -34,13 +34,13 @@ pub struct Spec {
 /// auditreduce's flags (for `knox auditreduce`).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ReduceArgs {
-    /// Records at or after this local time: yyyymmdd[hh[mm[ss]]].
+    /// Records at or after this time: yyyymmdd[hh[mm[ss]]] or RFC 3339 (local zone unless given).
     #[arg(short = 'a', value_name = "DATE")]
     pub after: Option<String>,
-    /// Records before this local time, that second included: yyyymmdd[hh[mm[ss]]].
+    /// Records before this time, that second included: yyyymmdd[hh[mm[ss]]] or RFC 3339.
     #[arg(short = 'b', value_name = "DATE")]
     pub before: Option<String>,
-    /// Records on this local day: yyyymmdd.
+    /// Records on this local day: yyyymmdd or 2023-11-14.
     #[arg(short = 'd', value_name = "DATE")]
     pub day: Option<String>,
     /// Records of these event classes, as audit_control(5) writes them (lo,+fr,-fw,^fc).
@@ -85,13 +85,14 @@ pub struct ReduceArgs {
 #[derive(Debug, Clone, Default, clap::Args)]
 #[command(next_help_heading = "Selecting records (as knox auditreduce)")]
 pub struct SelectArgs {
-    /// Records at or after this local time: yyyymmdd[hh[mm[ss]]] (auditreduce -a).
+    /// Records at or after this time: yyyymmdd[hh[mm[ss]]] or RFC 3339 as knox prints times
+    /// (local zone unless it says; auditreduce -a).
     #[arg(long, value_name = "DATE")]
     pub after: Option<String>,
     /// Records before this local time (auditreduce -b).
     #[arg(long, value_name = "DATE")]
     pub before: Option<String>,
-    /// Records on this local day: yyyymmdd (auditreduce -d).
+    /// Records on this local day: yyyymmdd or 2023-11-14 (auditreduce -d).
     #[arg(long, value_name = "DATE")]
     pub day: Option<String>,
     /// Records of these event classes (auditreduce -c).
@@ -206,9 +207,59 @@ pub trait IdNames {
     fn gid(&self, name: &str) -> Option<u32>;
 }
 
-/// Parses `yyyymmdd[hh[mm[ss]]]` as a local time (TZ honoured) or UTC.
+/// The forms a date takes in selections.
+pub const DATE_FORMS: &str =
+    "yyyymmdd[hh[mm[ss]]], or RFC 3339: 2023-11-14, 2023-11-14T22:13:20, 2023-11-14T22:13:20Z, \
+     2023-11-14T22:13:20.123+01:00";
+
+/// Parses a date in auditreduce's `yyyymmdd[hh[mm[ss]]]` or in RFC 3339 (as knox prints times,
+/// so that they can be pasted back; a date alone or a time without offset is taken in the local
+/// zone, TZ honoured, or in UTC). Returns the second it names and the start of the next day.
 pub fn parse_date(s: &str, utc: bool) -> Result<(i64, i64), String> {
-    let bad = || format!("bad date {s:?}: expected yyyymmdd[hh[mm[ss]]]");
+    use chrono::{DateTime, NaiveDate, NaiveDateTime};
+    let bad = || format!("bad date {s:?}: expected {DATE_FORMS}");
+    let secs = |dt: NaiveDateTime| -> Result<i64, String> {
+        if utc {
+            Ok(chrono::Utc.from_utc_datetime(&dt).timestamp())
+        } else {
+            chrono::Local
+                .from_local_datetime(&dt)
+                .earliest()
+                .map(|t| t.timestamp())
+                .ok_or_else(bad)
+        }
+    };
+    let next_midnight = |d: NaiveDate| {
+        d.succ_opt()
+            .and_then(|n| n.and_hms_opt(0, 0, 0))
+            .ok_or_else(bad)
+    };
+    if s.contains('-') {
+        // RFC 3339 with an offset: the instant it names.
+        if let Ok(t) = DateTime::parse_from_rfc3339(&s.replace(' ', "T")) {
+            let next = next_midnight(t.date_naive())?;
+            let next = next
+                .and_local_timezone(*t.offset())
+                .earliest()
+                .ok_or_else(bad)?;
+            return Ok((t.timestamp(), next.timestamp()));
+        }
+        let naive = [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M",
+        ]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
+        .ok_or_else(bad)?;
+        return Ok((secs(naive)?, secs(next_midnight(naive.date())?)?));
+    }
     if !(8..=14).contains(&s.len()) || s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
@@ -224,30 +275,10 @@ pub fn parse_date(s: &str, utc: bool) -> Result<(i64, i64), String> {
         n(10, 12)?,
         n(12, 14)?,
     );
-    let naive = chrono::NaiveDate::from_ymd_opt(y, mo, d)
+    let naive = NaiveDate::from_ymd_opt(y, mo, d)
         .and_then(|d| d.and_hms_opt(h, mi, se))
         .ok_or_else(bad)?;
-    let secs = |dt: chrono::NaiveDateTime| -> Result<i64, String> {
-        if utc {
-            Ok(chrono::Utc.from_utc_datetime(&dt).timestamp())
-        } else {
-            chrono::Local
-                .from_local_datetime(&dt)
-                .earliest()
-                .map(|t| t.timestamp())
-                .ok_or_else(bad)
-        }
-    };
-    let start = secs(naive)?;
-    let next_day = secs(
-        naive
-            .date()
-            .succ_opt()
-            .ok_or_else(bad)?
-            .and_hms_opt(0, 0, 0)
-            .ok_or_else(bad)?,
-    )?;
-    Ok((start, next_day))
+    Ok((secs(naive)?, secs(next_midnight(naive.date())?)?))
 }
 
 fn id_of(v: &str, by_name: impl Fn(&str) -> Option<u32>) -> Result<u32, String> {
@@ -570,6 +601,28 @@ mod tests {
             (1_699_920_000, 1_700_006_400)
         );
         assert!(parse_date("2023111", true).is_err());
+        // RFC 3339, as knox prints times: pasted back, they name the same second.
+        for (text, want) in [
+            ("2023-11-14T22:13:30Z", 1_700_000_010),
+            ("2023-11-14T22:13:30.123Z", 1_700_000_010),
+            ("2023-11-14T23:13:30+01:00", 1_700_000_010),
+            ("2023-11-14T22:13:30.123+00:00", 1_700_000_010),
+            ("2023-11-14T22:13:30", 1_700_000_010),
+            ("2023-11-14 22:13:30", 1_700_000_010),
+            ("2023-11-14T22:13", 1_699_999_980),
+        ] {
+            assert_eq!(parse_date(text, true).unwrap().0, want, "{text}");
+        }
+        assert_eq!(
+            parse_date("2023-11-14", true).unwrap(),
+            parse_date("20231114", true).unwrap()
+        );
+        assert_eq!(
+            parse_date("2023-11-14T23:30:00+01:00", true).unwrap().1,
+            parse_date("20231115", true).unwrap().0 - 3600
+        );
+        assert!(parse_date("2023-13-14", true).is_err());
+        assert!(parse_date("2023-11-14T25:00Z", true).is_err());
         assert!(parse_date("20231341", true).is_err());
     }
 

@@ -257,7 +257,7 @@ fn read_dir(dir: &Path) -> io::Result<Dir> {
 fn with_path(p: &Path, e: io::Error) -> io::Error {
     io::Error::new(
         e.kind(),
-        format!("{}: {}", p.display(), crate::report::io_text(&e)),
+        format!("{}: {}", p.display(), crate::report::path_problem(p, &e)),
     )
 }
 

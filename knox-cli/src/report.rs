@@ -63,7 +63,28 @@ pub fn io_text(e: &std::io::Error) -> String {
     }
 }
 
-/// Why a source could not be read, naming it: `PATH: what happened`.
+/// Why a source could not be read, naming it: `PATH: what happened`, and what to do where
+/// there is something to do.
 pub fn unreadable(name: &str, e: &std::io::Error) -> String {
-    format!("{name}: {}", io_text(e))
+    format!("{name}: {}", path_problem(std::path::Path::new(name), e))
+}
+
+/// What went wrong with a path, in words, with a hint for the cases a user meets with copied
+/// trails: a root-only directory, a `current` link copied without its file.
+pub fn path_problem(path: &std::path::Path, e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::PermissionDenied => "permission denied (a copied /var/audit is readable by \
+             root only: run knox with sudo, or copy the trails with your own user as owner)"
+            .to_string(),
+        ErrorKind::NotFound => match std::fs::read_link(path) {
+            Ok(target) => format!(
+                "a dangling link to {} (copied without the file it points to; give its \
+                 directory instead, whose trail files are read)",
+                target.display()
+            ),
+            Err(_) => "no such file or directory".to_string(),
+        },
+        _ => io_text(e),
+    }
 }

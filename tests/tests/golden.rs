@@ -130,12 +130,13 @@ fn verify_reports() {
                 args.push(file.to_str().unwrap());
                 let (code, out, err) = knox::cli::run_on_bytes(&args, b"").unwrap();
                 let shown = format!("corpus/{trail}.bsm");
+                let named =
+                    |b: &[u8]| String::from_utf8_lossy(b).replace(file.to_str().unwrap(), &shown);
                 let text = format!(
                     "exit: {code}\n--- stderr\n{}--- stdout\n{}",
-                    String::from_utf8_lossy(&err),
-                    compact(&out)
-                )
-                .replace(file.to_str().unwrap(), &shown);
+                    named(&err),
+                    compact(named(&out).as_bytes())
+                );
                 let name = format!("{trail}__verify{}", if json { "_json" } else { "" });
                 insta::assert_snapshot!(name, text);
             }
