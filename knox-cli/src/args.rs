@@ -52,7 +52,15 @@ pub enum Command {
         action: crate::auditon::Action,
     },
     /// Processes rebuilt from fork, exec and exit records: pid, parent, command, times, status, counts.
-    Ps(ActivityCmd),
+    Ps {
+        #[command(flatten)]
+        common: ActivityCmd,
+        /// Row order: start (default for files; rows are held until the end), pid, user,
+        /// command, or exit (the order processes end in, printed at once; the default with
+        /// --follow and --live).
+        #[arg(long, value_enum, value_name = "ORDER")]
+        sort: Option<crate::activity::print::PsSort>,
+    },
     /// The parent/child tree of processes.
     Tree(ActivityCmd),
     /// Files each process opened, created, read, wrote, renamed, deleted or changed.
@@ -377,7 +385,10 @@ impl Command {
             Command::Commands(a) => &mut a.read,
             Command::Json(a) => &mut a.read,
             Command::Export(a) => &mut a.read,
-            Command::Ps(a) | Command::Tree(a) | Command::Errors(a) | Command::Net(a) => &mut a.read,
+            Command::Ps { common: a, .. }
+            | Command::Tree(a)
+            | Command::Errors(a)
+            | Command::Net(a) => &mut a.read,
             Command::Files { common, .. } | Command::Timeline { common, .. } => &mut common.read,
             Command::Auditreduce(a) => {
                 a.stdin = Some(bytes);

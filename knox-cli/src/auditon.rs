@@ -136,11 +136,7 @@ pub fn run<A: Auditon>(
             )
         }
         Action::Class { event, set, unset } => {
-            let n = event
-                .parse::<u16>()
-                .ok()
-                .or_else(|| events.by_name(event).map(|e| e.number))
-                .ok_or_else(|| bad(format!("unknown event {event:?}")))?;
+            let n = crate::names::event_number(events, event).map_err(bad)?;
             let old = ctl.event_class(n)?;
             let add = set
                 .as_deref()

@@ -48,7 +48,7 @@ pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resul
         Command::Export(args) => run_export(args, out, err),
         Command::Commands(args) => run_commands(args, out, err),
         Command::Json(args) => run_json(args, out, err),
-        Command::Ps(a) => run_activity(a, Kind::Ps, out, err),
+        Command::Ps { common, sort } => run_activity(common, Kind::Ps(sort), out, err),
         Command::Tree(a) => run_activity(a, Kind::Tree, out, err),
         Command::Errors(a) => run_activity(a, Kind::Errors, out, err),
         Command::Net(a) => run_activity(a, Kind::Net, out, err),
@@ -88,17 +88,18 @@ fn settings(
             for skipped in &s.skipped {
                 writeln!(err, "{what}: skipped {skipped}")?;
             }
+            // praudit says nothing of an empty file or of waiting, as praudit does; the other
+            // tools say both.
+            let quiet = what == "knox praudit";
             for (src, info) in &s.sources {
                 match src {
                     crate::input::Source::File(p)
-                        if std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() == 0) =>
+                        if !quiet
+                            && std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() == 0) =>
                     {
                         writeln!(err, "{what}: {}: empty file (no records)", info.name)?;
                     }
-                    // praudit waits silently, as praudit does; the other tools say why they wait.
-                    crate::input::Source::Stdin
-                        if what != "knox praudit" && io::stdin().is_terminal() =>
-                    {
+                    crate::input::Source::Stdin if !quiet && io::stdin().is_terminal() => {
                         writeln!(
                             err,
                             "{what}: reading BSM from stdin (a terminal): give trail files or \
@@ -440,12 +441,15 @@ fn commands_on(
         &mut sink,
         err,
     )?;
+    if let Some(pid) = sink.pid_missing() {
+        writeln!(err, "knox commands: no process {pid} in the input")?;
+    }
     Ok(problems.exit_code())
 }
 
 /// The reports built on the activity model.
 enum Kind {
-    Ps,
+    Ps(Option<crate::activity::print::PsSort>),
     Tree,
     Errors,
     Net,
@@ -458,7 +462,7 @@ enum Kind {
 impl Kind {
     fn name(&self) -> &'static str {
         match self {
-            Kind::Ps => "knox ps",
+            Kind::Ps(_) => "knox ps",
             Kind::Tree => "knox tree",
             Kind::Errors => "knox errors",
             Kind::Net => "knox net",
@@ -470,7 +474,7 @@ impl Kind {
     /// own classes.
     fn live_classes(&self) -> &'static str {
         match self {
-            Kind::Ps => "pc,ex,fr,fw,fc,fd,fm,nt,-all",
+            Kind::Ps(_) => "pc,ex,fr,fw,fc,fd,fm,nt,-all",
             Kind::Tree => "pc,ex",
             Kind::Errors => "pc,ex,-all",
             Kind::Net => "pc,ex,nt",
@@ -535,7 +539,14 @@ fn run_activity(
     let mut out = Flushing { out, streaming };
     let o = Out::new(&mut out, a.json, &s);
     let mut report: Box<dyn Report + '_> = match kind {
-        Kind::Ps => Box::new(print::Ps::new(o)),
+        Kind::Ps(sort) => {
+            let default = if streaming {
+                print::PsSort::Exit
+            } else {
+                print::PsSort::Start
+            };
+            Box::new(print::Ps::new(o, sort.unwrap_or(default)))
+        }
         Kind::Tree => Box::new(crate::activity::tree::Tree::new(o, streaming)),
         Kind::Errors => Box::new(print::Errors::new(o)),
         Kind::Net => Box::new(print::Net::new(o)),

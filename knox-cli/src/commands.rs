@@ -153,6 +153,8 @@ pub struct Commands<'s, 'o> {
     text_clock: Clock,
     json_clock: Clock,
     streaming: bool,
+    /// Whether the `--pid` process appeared.
+    pid_seen: bool,
 }
 
 impl<'s, 'o> Commands<'s, 'o> {
@@ -169,7 +171,13 @@ impl<'s, 'o> Commands<'s, 'o> {
             text_clock: settings.text_clock(),
             json_clock: settings.json_clock(),
             streaming: settings.streaming(),
+            pid_seen: false,
         }
+    }
+
+    /// The `--pid` asked for, when no such process was in the input.
+    pub fn pid_missing(&self) -> Option<u32> {
+        self.opts.pid.filter(|_| !self.pid_seen)
     }
 
     /// Whether execs wait for the exit status (shown only by `--long` and `--json`).
@@ -192,6 +200,7 @@ impl<'s, 'o> Commands<'s, 'o> {
             match c {
                 Change::Started(key) => {
                     let scope = self.opts.pid;
+                    self.pid_seen |= scope == Some(key.pid);
                     let parent_in = self
                         .model
                         .get(key)

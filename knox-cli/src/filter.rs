@@ -351,11 +351,7 @@ impl Filter {
         if !spec.events.is_empty() {
             let mut set = HashSet::new();
             for e in spec.events.iter().flat_map(|e| e.split(',')).map(str::trim) {
-                let n = e
-                    .parse::<u16>()
-                    .ok()
-                    .or_else(|| events.by_name(e).map(|i| i.number))
-                    .ok_or_else(|| format!("unknown event {e:?}"))?;
+                let n = crate::names::event_number(events, e)?;
                 set.insert(n);
             }
             f.events = Some(set);

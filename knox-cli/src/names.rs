@@ -83,3 +83,69 @@ impl EventOptions {
         ))
     }
 }
+
+/// An event named on the command line: a number, or a name in any case with or without `AUE_`
+/// (`execve`, `AUE_EXECVE`, `aue_execve`). An unknown name gets the nearest names suggested.
+pub fn event_number(events: &EventTable, text: &str) -> Result<u16, String> {
+    if let Ok(n) = text.parse::<u16>() {
+        return Ok(n);
+    }
+    let bare = |n: &str| {
+        let l = n.to_ascii_lowercase();
+        l.strip_prefix("aue_").map(str::to_string).unwrap_or(l)
+    };
+    let want = bare(text);
+    if let Some(e) = events.iter().find(|e| bare(&e.name) == want) {
+        return Ok(e.number);
+    }
+    let mut near: Vec<(usize, &str)> = events
+        .iter()
+        .map(|e| (distance(&bare(&e.name), &want), e.name.as_str()))
+        .filter(|(d, _)| *d <= 2.max(want.len() / 3))
+        .collect();
+    near.sort();
+    near.dedup_by(|a, b| a.1 == b.1);
+    let names: Vec<&str> = near.iter().take(3).map(|(_, n)| *n).collect();
+    Err(if names.is_empty() {
+        format!("unknown event {text:?}")
+    } else {
+        format!(
+            "unknown event {text:?} (did you mean {}?)",
+            names.join(", ")
+        )
+    })
+}
+
+/// Edit distance (insertions, deletions, substitutions), for suggestions.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_found_in_any_case_with_or_without_aue_and_misses_get_suggestions() {
+        let t = EventTable::embedded(Flavor::MacOs);
+        for name in ["execve", "AUE_EXECVE", "aue_execve", "Execve", "23"] {
+            assert_eq!(event_number(t, name), Ok(23), "{name}");
+        }
+        assert_eq!(event_number(t, "open_r"), Ok(72));
+        let e = event_number(t, "exceve").unwrap_err();
+        assert!(e.contains("did you mean AUE_EXECVE"), "{e}");
+        let e = event_number(t, "nothing_like_it_at_all").unwrap_err();
+        assert_eq!(e, "unknown event \"nothing_like_it_at_all\"");
+    }
+}

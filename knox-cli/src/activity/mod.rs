@@ -209,6 +209,9 @@ pub struct Activities<'r> {
     pub moments_dropped: u64,
     /// Records with a failed call, counted in the processes in scope.
     pub failed_records: u64,
+    /// Whether the `--pid` process appeared, and whether any record was selected.
+    scope_seen: bool,
+    any_selected: bool,
     what: &'static str,
     err: &'r mut dyn Write,
 }
@@ -233,6 +236,8 @@ impl<'r> Activities<'r> {
             moments_kept: 0,
             moments_dropped: 0,
             failed_records: 0,
+            scope_seen: false,
+            any_selected: false,
             what,
             err,
         }
@@ -258,6 +263,7 @@ impl<'r> Activities<'r> {
         if let Some(p) = self.model.apply(host, ev) {
             let a = &mut p.data;
             if selected {
+                self.any_selected = true;
                 a.selected = true;
                 note(a, ev, needs);
                 if let Some(m) = needs.moments.then(|| moment_of(ev, name)).flatten() {
@@ -279,6 +285,7 @@ impl<'r> Activities<'r> {
         for c in changes {
             match c {
                 Change::Started(key) => {
+                    self.scope_seen |= self.scope == Some(key.pid);
                     let parent_in = self
                         .model
                         .get(key)
@@ -325,7 +332,20 @@ impl<'r> Activities<'r> {
         }
         self.model.finish();
         self.changes()?;
-        self.report.finish()
+        self.report.finish()?;
+        // An empty report says why.
+        match self.scope {
+            Some(pid) if !self.scope_seen => {
+                writeln!(self.err, "{}: no process {pid} in the input", self.what)?
+            }
+            _ if !self.all_selected && !self.any_selected => writeln!(
+                self.err,
+                "{}: no record in the input matches the selection",
+                self.what
+            )?,
+            _ => {}
+        }
+        Ok(())
     }
 }
 

@@ -99,14 +99,55 @@ impl<'a> Out<'a> {
     }
 }
 
-/// `knox ps`: one line (or JSON object) per process, as it is over.
+/// The order of `knox ps`'s rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PsSort {
+    /// By start time (then pid).
+    Start,
+    /// By pid (then start).
+    Pid,
+    /// By user name (then start).
+    User,
+    /// By command line (then start).
+    Command,
+    /// As processes end: printed at once.
+    Exit,
+}
+
+/// What a held row is sorted by.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum RowKey {
+    Time(u64, u64, u32),
+    Pid(u32, u64, u64),
+    Text(String, u64, u64),
+}
+
+/// `knox ps`: one line (or JSON object) per process, printed as it is over or, sorted, at the
+/// end.
 pub struct Ps<'a> {
     o: Out<'a>,
+    sort: PsSort,
+    /// Rows held for sorting (all but `--sort exit`).
+    rows: Vec<(RowKey, Vec<u8>)>,
 }
 
 impl<'a> Ps<'a> {
-    pub fn new(o: Out<'a>) -> Ps<'a> {
-        Ps { o }
+    pub fn new(o: Out<'a>, sort: PsSort) -> Ps<'a> {
+        Ps {
+            o,
+            sort,
+            rows: Vec::new(),
+        }
+    }
+
+    const HEADER: &'static str = "    PID    PPID USER       START                         STATUS  FILES   NET  FAIL COMMAND";
+
+    /// Writes a row now (after the header).
+    fn emit(&mut self, row: &[u8]) -> io::Result<()> {
+        if !self.o.json {
+            self.o.header(Self::HEADER)?;
+        }
+        self.o.out.write_all(row)
     }
 }
 
@@ -121,11 +162,12 @@ impl Report for Ps<'_> {
         }
         let euid = p.subject.map(|s| s.euid);
         let user = euid.map(|u| self.o.settings.accounts.user(u));
+        let command = command_text(&p);
+        let mut row = Vec::new();
         if self.o.json {
             let start = self.o.time(p.start);
             let end = p.end.map(|t| self.o.time(t));
-            let mut buf = Vec::new();
-            let mut o = self.o.process_json(&mut buf, &p, model.host_name(p.host));
+            let mut o = self.o.process_json(&mut row, &p, model.host_name(p.host));
             o.opt_u64("ppid", p.ppid.map(u64::from));
             o.opt_u64("euid", euid.map(u64::from));
             o.opt_str(
@@ -140,7 +182,7 @@ impl Report for Ps<'_> {
             o.u64("files", p.data.files);
             o.u64("net", p.data.net);
             o.u64("failed", p.data.failed);
-            o.str("command", &command_text(&p));
+            o.str("command", &command);
             o.bool("inherited", p.image_is_inherited());
             match p.image().and_then(|i| i.path.as_deref()) {
                 Some(path) => o.bytes("path", path),
@@ -163,27 +205,50 @@ impl Report for Ps<'_> {
             }
             a.push(b']');
             o.end();
-            return self.o.line(&buf);
+            row.push(b'\n');
+        } else {
+            let start = self.o.time(p.start);
+            if self.o.many_hosts {
+                write!(
+                    row,
+                    "{:<16} ",
+                    safe(model.host_name(p.host).unwrap_or("-").as_bytes())
+                )?;
+            }
+            writeln!(
+                row,
+                "{:>7} {:>7} {:<10} {:<29} {:>6} {:>6} {:>5} {:>5} {}",
+                p.pid,
+                opt(p.ppid),
+                safe(user.as_deref().unwrap_or("-").as_bytes()),
+                start,
+                opt(p.status()),
+                p.data.files,
+                p.data.net,
+                p.data.failed,
+                command
+            )?;
         }
-        self.o.header(&format!(
-            "{:>7} {:>7} {:<10} {:<29} {:>6} {:>6} {:>5} {:>5} COMMAND",
-            "PID", "PPID", "USER", "START", "STATUS", "FILES", "NET", "FAIL"
-        ))?;
-        let start = self.o.time(p.start);
-        self.o.host_cell(model.host_name(p.host))?;
-        writeln!(
-            self.o.out,
-            "{:>7} {:>7} {:<10} {:<29} {:>6} {:>6} {:>5} {:>5} {}",
-            p.pid,
-            opt(p.ppid),
-            safe(user.as_deref().unwrap_or("-").as_bytes()),
-            start,
-            opt(p.status()),
-            p.data.files,
-            p.data.net,
-            p.data.failed,
-            command_text(&p)
-        )
+        let (sec, ms) = (p.start.sec, p.start.msec);
+        let key = match self.sort {
+            PsSort::Exit => return self.emit(&row),
+            PsSort::Start => RowKey::Time(sec, ms, p.pid),
+            PsSort::Pid => RowKey::Pid(p.pid, sec, ms),
+            PsSort::User => RowKey::Text(user.unwrap_or_default(), sec, ms),
+            PsSort::Command => RowKey::Text(command, sec, ms),
+        };
+        self.rows.push((key, row));
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        // A stable sort: rows with equal keys keep the order they ended in.
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, row) in rows {
+            self.emit(&row)?;
+        }
+        Ok(())
     }
 }
 
