@@ -155,10 +155,13 @@ pub struct Commands<'s, 'o> {
     streaming: bool,
     /// Whether the `--pid` process appeared.
     pid_seen: bool,
+    /// `--long`'s header line is still to be written.
+    header_due: bool,
 }
 
 impl<'s, 'o> Commands<'s, 'o> {
     pub fn new(settings: &'s Settings, opts: Options, out: &'o mut dyn Write) -> Commands<'s, 'o> {
+        let header_due = opts.long && !opts.json;
         Commands {
             settings,
             opts,
@@ -172,6 +175,7 @@ impl<'s, 'o> Commands<'s, 'o> {
             json_clock: settings.json_clock(),
             streaming: settings.streaming(),
             pid_seen: false,
+            header_due,
         }
     }
 
@@ -312,6 +316,16 @@ impl<'s, 'o> Commands<'s, 'o> {
                 }
             }
             self.first += 1;
+            if std::mem::take(&mut self.header_due) {
+                if self.settings.many_hosts() {
+                    let _ = write!(self.buf, "{:<16} ", "HOST");
+                }
+                let _ = writeln!(
+                    self.buf,
+                    "{:<29} {:>7} {:>7} {:<10} {:>4} COMMAND",
+                    "TIME", "PID", "PPID", "USER", "EXIT"
+                );
+            }
             write_exec(
                 &mut self.buf,
                 &e.exec,

@@ -221,6 +221,7 @@ impl Follower {
 fn follow_test(target: Target) {
     let (mut trail, followed) = Trail::new(target);
     let mut commands_json = Follower::start(&["commands", "--json"], &followed);
+    // Its header line comes with the first exec.
     let mut commands_long = Follower::start(&["commands", "--long"], &followed);
     let mut praudit = Follower::start(&["praudit", "-l"], &followed);
     let mut json = Follower::start(&["json"], &followed);
@@ -246,7 +247,7 @@ fn follow_test(target: Target) {
         records += n;
         let what = format!("step {i}");
         commands_json.expect(1, t, &what);
-        commands_long.expect(1, t, &what);
+        commands_long.expect(if i == 0 { 2 } else { 1 }, t, &what);
         praudit.expect(n, t, &what);
         json.expect(n, t, &what);
         ps.expect(n - 1, t, &what);
@@ -283,7 +284,8 @@ fn follow_test(target: Target) {
     }
     let (lines, after) = commands_long.interrupt();
     assert!(after.is_empty(), "{after:?}");
-    for (i, l) in lines.iter().enumerate() {
+    assert!(lines[0].starts_with("TIME "), "{lines:?}");
+    for (i, l) in lines[1..].iter().enumerate() {
         assert!(l.ends_with(&format!("/bin/echo step-{i}")), "{l}");
         assert!(l.contains(&format!(" {} ", 1000 + i)), "{l}");
     }

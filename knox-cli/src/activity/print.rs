@@ -412,13 +412,20 @@ pub struct Errors<'a> {
     o: Out<'a>,
     /// (errno, event) → their total.
     totals: BTreeMap<(u8, u16), Total>,
+    /// The per-process text rows, held so that the totals come first (not when streaming,
+    /// where rows are printed as processes end and the totals at the end).
+    held: Option<Vec<u8>>,
 }
 
 impl<'a> Errors<'a> {
+    const HEADER: &'static str = " COUNT ERRNO          EVENT                      PID EXAMPLES";
+
     pub fn new(o: Out<'a>) -> Errors<'a> {
+        let held = (!o.json && !o.settings.streaming()).then(Vec::new);
         Errors {
             o,
             totals: BTreeMap::new(),
+            held,
         }
     }
 
@@ -477,13 +484,16 @@ impl Report for Errors<'_> {
                 self.o.line(&buf)?;
                 continue;
             }
-            self.o.header(&format!(
-                "{:>6} {:<14} {:<22} {:>7} EXAMPLES",
-                "COUNT", "ERRNO", "EVENT", "PID"
-            ))?;
-            self.o.host_cell(model.host_name(p.host))?;
+            let mut row = Vec::new();
+            if self.o.many_hosts {
+                write!(
+                    row,
+                    "{:<16} ",
+                    safe(model.host_name(p.host).unwrap_or("-").as_bytes())
+                )?;
+            }
             writeln!(
-                self.o.out,
+                row,
                 "{:>6} {:<14} {:<22} {:>7} {}",
                 g.count,
                 errno.unwrap_or("?"),
@@ -491,6 +501,13 @@ impl Report for Errors<'_> {
                 p.pid,
                 safe(g.examples.join(", ").as_bytes())
             )?;
+            match self.held.as_mut() {
+                Some(held) => held.extend_from_slice(&row),
+                None => {
+                    self.o.header(Self::HEADER)?;
+                    self.o.out.write_all(&row)?;
+                }
+            }
             *self.totals.entry((g.errno, g.event)).or_default() += g.count;
         }
         Ok(())
@@ -502,7 +519,12 @@ impl Report for Errors<'_> {
         }
         let mut totals: Vec<_> = std::mem::take(&mut self.totals).into_iter().collect();
         totals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        writeln!(self.o.out, "\ntotal by errno and event:")?;
+        let held = self.held.take();
+        if held.is_some() {
+            writeln!(self.o.out, "{:>6} {:<14} EVENT", "TOTAL", "ERRNO")?;
+        } else {
+            writeln!(self.o.out, "\ntotal by errno and event:")?;
+        }
         let events = &self.o.settings.events;
         for ((errno, event), count) in totals {
             writeln!(
@@ -512,6 +534,11 @@ impl Report for Errors<'_> {
                 BsmErrno(errno).name().unwrap_or("?"),
                 events.get(event).map_or("?", |e| e.name.as_str())
             )?;
+        }
+        if let Some(rows) = held {
+            writeln!(self.o.out, "\nby process:")?;
+            self.o.header(Self::HEADER)?;
+            self.o.out.write_all(&rows)?;
         }
         Ok(())
     }
