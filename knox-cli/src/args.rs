@@ -58,7 +58,7 @@ pub enum Command {
         /// Row order: start (default for files; rows are held until the end), pid, user,
         /// command, or exit (the order processes end in, printed at once; the default with
         /// --follow and --live).
-        #[arg(long, value_enum, value_name = "ORDER")]
+        #[arg(long, value_enum, value_name = "ORDER", help_heading = "Report")]
         sort: Option<crate::activity::print::PsSort>,
     },
     /// The parent/child tree of processes.
@@ -68,10 +68,10 @@ pub enum Command {
         #[command(flatten)]
         common: ActivityCmd,
         /// Only paths matching this glob (* and ? within a component, ** across, [a-z], {a,b}).
-        #[arg(long, value_name = "GLOB")]
+        #[arg(long, value_name = "GLOB", help_heading = "Report")]
         path: Option<String>,
         /// Group by path: who touched each file.
-        #[arg(long)]
+        #[arg(long, help_heading = "Report")]
         by_path: bool,
     },
     /// Failed system calls grouped by errno, event and process, with examples.
@@ -79,13 +79,7 @@ pub enum Command {
     /// Sockets, binds, listens, connects and accepts per process, with addresses and outcomes.
     Net(ActivityCmd),
     /// One self-contained HTML page: the process tree and each process's events on a time axis.
-    Timeline {
-        #[command(flatten)]
-        common: ActivityCmd,
-        /// Where to write the page.
-        #[arg(long, value_name = "OUT.html")]
-        html: PathBuf,
-    },
+    Timeline(TimelineCmd),
     /// Is a trail whole? Damaged ranges, lost records (seq gaps), time running backwards, gaps
     /// between trail files, files left open, per file and per host.
     #[command(after_help = VERIFY_HELP)]
@@ -184,13 +178,27 @@ Dates are local time (TZ) unless --utc. Output is raw BSM: `knox auditreduce -c 
 #[derive(Debug, Args)]
 pub struct ActivityCmd {
     /// One JSON object per line.
-    #[arg(long)]
+    #[arg(long, help_heading = "Report")]
     pub json: bool,
     /// Only this process and its descendants.
-    #[arg(long, value_name = "PID")]
+    #[arg(long, value_name = "PID", help_heading = "Report")]
     pub pid: Option<u32>,
     #[command(flatten)]
     pub stream: StreamArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// `knox timeline`'s options: the page is written when the input ends, so it neither follows
+/// nor reads the live pipe.
+#[derive(Debug, Args)]
+pub struct TimelineCmd {
+    /// Where to write the page (`-` for stdout).
+    #[arg(long, value_name = "OUT.html")]
+    pub html: PathBuf,
+    /// Only this process and its descendants.
+    #[arg(long, value_name = "PID")]
+    pub pid: Option<u32>,
     #[command(flatten)]
     pub read: ReadArgs,
 }
@@ -199,18 +207,18 @@ pub struct ActivityCmd {
 #[derive(Debug, Args)]
 pub struct ReadArgs {
     /// Times (and dates in selections) in UTC instead of the local zone (the same as TZ=UTC).
-    #[arg(long)]
+    #[arg(long, help_heading = "Times and names")]
     pub utc: bool,
     /// JSON times in the zone of text output (TZ, or UTC under --utc) instead of UTC with Z.
-    #[arg(long)]
+    #[arg(long, help_heading = "Times and names")]
     pub json_zone: bool,
     /// Threads decoding and formatting (default: the available cores; 1 reads on one thread).
     /// Output is the same for every number.
-    #[arg(short = 'j', long = "threads", value_name = "N")]
+    #[arg(short = 'j', long = "threads", value_name = "N", help_heading = "Input")]
     pub threads: Option<usize>,
     /// The host the records come from, for every input (instead of the trail file names'
     /// host suffix or the per-host directory).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", help_heading = "Input")]
     pub host: Option<String>,
     /// Bytes of input per batch handed to a thread (tests use tiny batches to split a trail
     /// into many).
@@ -232,6 +240,7 @@ pub struct ReadArgs {
 
 /// Records that arrive over time: a followed trail or the live pipe.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Input")]
 pub struct StreamArgs {
     /// Follow the trail file, `current` link or trail directory as it is written (across
     /// rotation), printing records as they arrive.
@@ -298,6 +307,7 @@ pub struct JsonCmd {
 
 /// The source machine's account files.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Times and names")]
 pub struct NameFiles {
     /// User names from this passwd file (the source machine's) instead of this machine's.
     #[arg(long, value_name = "FILE")]
@@ -389,7 +399,8 @@ impl Command {
             | Command::Tree(a)
             | Command::Errors(a)
             | Command::Net(a) => &mut a.read,
-            Command::Files { common, .. } | Command::Timeline { common, .. } => &mut common.read,
+            Command::Files { common, .. } => &mut common.read,
+            Command::Timeline(t) => &mut t.read,
             Command::Auditreduce(a) => {
                 a.stdin = Some(bytes);
                 return;

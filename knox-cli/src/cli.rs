@@ -3,7 +3,6 @@
 //! the exit code (0 all decoded, 1 decode errors reported, 2 usage error or unreadable input).
 
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
 
 use crate::activity::print::{self, Out};
 use crate::activity::{Activities, Report};
@@ -66,7 +65,7 @@ pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resul
             };
             run_activity(common, Kind::Files { glob, by_path }, out, err)
         }
-        Command::Timeline { common, html } => run_timeline(common, html, err),
+        Command::Timeline(t) => run_timeline(t, out, err),
         Command::Auditpipe(args) => run_auditpipe(args, out, err),
         Command::Auditon {
             json,
@@ -578,16 +577,9 @@ impl Write for Flushing<'_> {
     }
 }
 
-fn run_timeline(a: ActivityCmd, html: PathBuf, err: &mut dyn Write) -> io::Result<i32> {
+fn run_timeline(a: TimelineCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
     let what = "knox timeline";
-    if a.stream.follow || a.stream.live.is_some() {
-        writeln!(
-            err,
-            "{what}: the page is written when the input ends; --follow and --live do not apply"
-        )?;
-        return Ok(2);
-    }
-    let Some(s) = settings(what, activity_inputs(&a, "all"), (&a.read).into(), err)? else {
+    let Some(s) = settings(what, Inputs::files(&a.read.files), (&a.read).into(), err)? else {
         return Ok(2);
     };
     let title = a
@@ -597,21 +589,27 @@ fn run_timeline(a: ActivityCmd, html: PathBuf, err: &mut dyn Write) -> io::Resul
         .map(|f| f.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    let mut file = match std::fs::File::create(&html) {
-        Ok(f) => io::BufWriter::new(f),
-        Err(e) => {
-            writeln!(
-                err,
-                "{what}: {}",
-                crate::report::unreadable(&html.display().to_string(), &e)
-            )?;
-            return Ok(2);
+    let to_stdout = a.html.as_os_str() == "-";
+    let mut file: Box<dyn Write> = if to_stdout {
+        Box::new(&mut *out)
+    } else {
+        match std::fs::File::create(&a.html) {
+            Ok(f) => Box::new(io::BufWriter::new(f)),
+            Err(e) => {
+                writeln!(
+                    err,
+                    "{what}: {}",
+                    crate::report::unreadable(&a.html.display().to_string(), &e)
+                )?;
+                return Ok(2);
+            }
         }
     };
     let mut page = crate::timeline::Timeline::new(&mut file, title, s.zone);
     let (code, dropped) = run_report(&s, a.pid, &mut page, err)?;
     page.dropped += dropped;
     page.write()?;
+    file.flush()?;
     Ok(code)
 }
 

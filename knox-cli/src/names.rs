@@ -9,6 +9,7 @@ pub const SYSTEM_EVENTS: &str = "/etc/security/audit_event";
 
 /// Options shared by every command that names events.
 #[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Times and names")]
 pub struct EventOptions {
     /// Event table of the machine that wrote the trail (its /etc/security/audit_event).
     #[arg(long, value_name = "FILE")]
