@@ -214,7 +214,12 @@ pub struct ReadArgs {
     pub json_zone: bool,
     /// Threads decoding and formatting (default: the available cores; 1 reads on one thread).
     /// Output is the same for every number.
-    #[arg(short = 'j', long = "threads", value_name = "N", help_heading = "Input")]
+    #[arg(
+        short = 'j',
+        long = "threads",
+        value_name = "N",
+        help_heading = "Input"
+    )]
     pub threads: Option<usize>,
     /// The host the records come from, for every input (instead of the trail file names'
     /// host suffix or the per-host directory).
