@@ -58,6 +58,8 @@ pub struct Accounts {
     numeric: bool,
     users: Source,
     groups: Source,
+    /// Set once a name came from this machine's accounts (shared by clones).
+    host_names: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Parses `name:passwd:id:...` lines; the first line for an id wins.
@@ -85,6 +87,7 @@ impl Accounts {
             numeric: true,
             users: Source::File(Arc::default()),
             groups: Source::File(Arc::default()),
+            host_names: Arc::default(),
         }
     }
 
@@ -102,10 +105,17 @@ impl Accounts {
             numeric: false,
             users: load(passwd)?,
             groups: load(group)?,
+            host_names: Arc::default(),
         })
     }
 
-    fn lookup(src: &Source, id: u32, host: fn(u32) -> Option<String>, out: &mut Vec<u8>) -> bool {
+    fn lookup(
+        &self,
+        src: &Source,
+        id: u32,
+        host: fn(u32) -> Option<String>,
+        out: &mut Vec<u8>,
+    ) -> bool {
         match src {
             Source::File(m) => match m.get(&id) {
                 Some(n) => {
@@ -124,12 +134,28 @@ impl Accounts {
                 match c.entry(id).or_insert_with(|| host(id)) {
                     Some(n) => {
                         out.extend_from_slice(n.as_bytes());
+                        self.host_names
+                            .store(true, std::sync::atomic::Ordering::Relaxed);
                         true
                     }
                     None => false,
                 }
             }
         }
+    }
+
+    /// Whether a name printed so far came from this machine's accounts.
+    pub fn used_host_names(&self) -> bool {
+        self.host_names.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// What to say once a run printed names from this machine's accounts: they may not be the
+    /// audited machine's (a Mac's gid 20 is `staff`, on Linux often `dialout`).
+    pub fn host_names_note(&self) -> Option<&'static str> {
+        self.used_host_names().then_some(
+            "user and group names are this machine's, not necessarily the audited machine's: \
+             give its /etc/passwd and /etc/group with --passwd and --group",
+        )
     }
 
     /// Whether names come from this machine's accounts (not from the source machine's files).
@@ -141,7 +167,7 @@ impl Accounts {
     /// A user's name, if it has one (never for numeric output).
     pub fn user_name(&self, uid: u32) -> Option<String> {
         let mut v = Vec::new();
-        (!self.numeric && Self::lookup(&self.users, uid, bsm_io::accounts::user_name, &mut v))
+        (!self.numeric && self.lookup(&self.users, uid, bsm_io::accounts::user_name, &mut v))
             .then(|| String::from_utf8_lossy(&v).into_owned())
     }
 
@@ -154,14 +180,14 @@ impl Accounts {
 
     /// Writes a user's name, or its id as a signed number.
     pub fn write_user(&self, uid: u32, out: &mut Vec<u8>) {
-        if self.numeric || !Self::lookup(&self.users, uid, bsm_io::accounts::user_name, out) {
+        if self.numeric || !self.lookup(&self.users, uid, bsm_io::accounts::user_name, out) {
             crate::praudit::fmt::int(out, uid as i32 as i64);
         }
     }
 
     /// Writes a group's name, or its id as a signed number.
     pub fn write_group(&self, gid: u32, out: &mut Vec<u8>) {
-        if self.numeric || !Self::lookup(&self.groups, gid, bsm_io::accounts::group_name, out) {
+        if self.numeric || !self.lookup(&self.groups, gid, bsm_io::accounts::group_name, out) {
             crate::praudit::fmt::int(out, gid as i32 as i64);
         }
     }

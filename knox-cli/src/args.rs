@@ -382,7 +382,9 @@ pub struct PrauditArgs {
     /// Field delimiter (any string; default a comma).
     #[arg(short = 'd', value_name = "DEL", allow_hyphen_values = true)]
     pub delim: Option<OsString>,
-    /// Make control characters in text fields visible (\^[, \n, \M-x) instead of raw.
+    /// Make control characters in text fields visible (\^[, \n, \M-x) instead of raw. On by
+    /// itself when stdout is a terminal, so that a trail cannot drive it; piped or redirected,
+    /// the output is praudit's bytes.
     #[arg(long)]
     pub safe: bool,
     #[command(flatten)]

@@ -10,6 +10,19 @@ pub use crate::args::*;
 use crate::pipeline::{self, Writer};
 use crate::settings::{Given, Inputs, Settings};
 
+/// Whether the process's stdout is a terminal: set by the binary only (in-process runs write
+/// to buffers, whatever the test harness's stdout is).
+static STDOUT_TERMINAL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Tells the tools that stdout is a terminal (`knox praudit` then shows control characters).
+pub fn set_stdout_terminal(yes: bool) {
+    STDOUT_TERMINAL.store(yes, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn stdout_is_terminal() -> bool {
+    STDOUT_TERMINAL.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Runs a command, messages to stderr; returns the exit code.
 pub fn run(cli: Cli, out: &mut dyn Write) -> io::Result<i32> {
     let stderr = io::stderr();
@@ -73,6 +86,14 @@ pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resul
             action,
         } => run_auditon(json, events, action, out, err),
     }
+}
+
+/// Says once, after a run, that the names printed came from this machine's accounts.
+fn names_note(s: &Settings, err: &mut dyn Write) -> io::Result<()> {
+    if let Some(note) = s.accounts.host_names_note() {
+        writeln!(err, "{}: {note}", s.what)?;
+    }
+    Ok(())
 }
 
 /// Resolves the settings, or reports the usage error.
@@ -182,7 +203,7 @@ fn praudit_on(
         xml: args.xml,
         sync: args.sync,
         delim: args.delim.map(os_bytes).unwrap_or_else(|| b",".to_vec()),
-        safe: args.safe,
+        safe: args.safe || stdout_is_terminal(),
         zone: s.zone,
     };
     let mut printer = crate::praudit::Printer::new(opts, &s.events, accounts);
@@ -199,6 +220,7 @@ fn praudit_on(
         &mut Writer { out: &mut *out },
         err,
     )?;
+    names_note(s, err)?;
     let mut tail = Vec::new();
     printer.end(&mut tail);
     out.write_all(&tail)?;
@@ -233,6 +255,7 @@ fn json_on(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> io::Result
         &mut Writer { out },
         err,
     )?;
+    names_note(s, err)?;
     Ok(problems.exit_code())
 }
 
@@ -304,6 +327,7 @@ fn run_export(args: ExportCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::
             &mut sink,
             err,
         )?;
+        names_note(s, err)?;
         Ok((problems, sink.output))
     }
     let problems = match format {
@@ -440,6 +464,7 @@ fn commands_on(
         &mut sink,
         err,
     )?;
+    names_note(s, err)?;
     if let Some(pid) = sink.pid_missing() {
         writeln!(err, "knox commands: no process {pid} in the input")?;
     }
@@ -510,6 +535,7 @@ fn run_report(
             &mut sink,
             err,
         )?;
+        names_note(s, err)?;
         (problems, sink.moments_dropped)
     };
     err.write_all(&msgs)?;

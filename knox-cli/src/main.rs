@@ -4,6 +4,7 @@ use clap::Parser;
 
 fn main() {
     let stdout = io::stdout();
+    knox::cli::set_stdout_terminal(std::io::IsTerminal::is_terminal(&stdout));
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     // Installed as (or linked to) `praudit`, knox behaves as praudit.
     let as_praudit = std::env::args_os()

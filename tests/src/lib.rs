@@ -488,3 +488,12 @@ pub fn malformed_cases() -> Vec<(&'static str, Vec<Unit>)> {
         ),
     ]
 }
+
+/// Stderr without the note that names came from this machine's accounts (runs without
+/// `--passwd` on a machine where the trail's ids have names).
+pub fn without_names_note(err: &str) -> String {
+    err.lines()
+        .filter(|l| !l.contains("names are this machine's"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}

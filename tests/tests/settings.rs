@@ -26,6 +26,7 @@ fn run(args: &[&str], tz: &str) -> String {
     let mut a = args.to_vec();
     a.push(trail.to_str().unwrap());
     let (code, out, err) = knox_with(&knox_bin(), &a, None, &[("TZ", tz)]);
+    let err = knox_tests::without_names_note(&err);
     assert_eq!((code, err.as_str()), (0, ""), "{args:?}");
     String::from_utf8(out).unwrap()
 }
