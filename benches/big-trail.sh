@@ -21,12 +21,24 @@ trail=target/bench-${mb}mb-${gen_hash}.big.bsm
 size=$(stat -c %s "$trail")
 cat "$trail" > /dev/null  # warm the page cache
 
+# One run: wall time in milliseconds' precision and peak RSS in kilobytes ("seconds kilobytes"),
+# output to /dev/null (Python's clock and getrusage, so that no `time` binary is needed).
+run_once() {
+  python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+t = time.perf_counter()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+d = time.perf_counter() - t
+print(f"{d:.3f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+PY
+}
+
 # Best wall time of three runs and the peak RSS of the last, as "seconds kilobytes".
 measure() {
   local best= rss=
   for _ in 1 2 3; do
     local out
-    out=$( { /usr/bin/time -f "%e %M" "$@" > /dev/null 2>/dev/null; } 2>&1 | tail -1)
+    out=$(run_once "$@")
     local s=${out% *}
     rss=${out#* }
     best=$(awk -v s="$s" -v b="$best" 'BEGIN { if (b == "" || s < b) print s; else print b }')
@@ -44,13 +56,14 @@ row() {
   local s rss
   read -r s rss < <(measure "$@")
   awk -v n="$name" -v t="$threads" -v s="$s" -v r="$ref_s" -v b="$size" -v m="$rss" \
-    'BEGIN { printf "| %s | %s | %.2f | %.0f | %.2fx | %.0f MB |\n", n, t, s, b / s / 1e6, s / r, m / 1024 }'
+    'BEGIN { printf "| %s | %s | %.3f | %.0f | %.2fx | %.0f MB |\n", n, t, s, b / s / 1e6, s / r, m / 1024 }'
 }
 row "cat" 1 cat "$trail"
 row "libbsm decode_only (every token)" 1 "$ref" "$trail"
 row "decode-walk (RecordReader, every token)" 1 "$bin/decode-walk" "$trail"
 for tool in "stats" "praudit -l" "praudit" "praudit -x" "json" "auditreduce -c ex" "commands" \
-  "commands --long" "ps" "tree" "files" "errors" "net"; do
+  "commands --long" "ps" "tree" "files" "errors" "net" "export --format ocsf" \
+  "export --format timesketch"; do
   threads_flag=-j
   [ "${tool%% *}" = auditreduce ] && threads_flag=--threads
   for j in 1 "$n"; do
