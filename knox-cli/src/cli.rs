@@ -88,6 +88,26 @@ pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resul
     }
 }
 
+/// Reads the records' facts (the process model's input) into a sink.
+fn run_facts<S>(
+    s: &Settings,
+    sink: &mut S,
+    err: &mut dyn Write,
+) -> io::Result<crate::report::Problems>
+where
+    S: pipeline::Sink<Vec<crate::events::Parsed>> + ?Sized,
+{
+    let problems = pipeline::run(
+        &s.sources,
+        &s.loop_options(),
+        &|| crate::events::Facts::new(&s.acts, &s.filter),
+        sink,
+        err,
+    )?;
+    names_note(s, err)?;
+    Ok(problems)
+}
+
 /// Says once, after a run, that the names printed came from this machine's accounts.
 fn names_note(s: &Settings, err: &mut dyn Write) -> io::Result<()> {
     if let Some(note) = s.accounts.host_names_note() {
@@ -457,14 +477,7 @@ fn commands_on(
     err: &mut dyn Write,
 ) -> io::Result<i32> {
     let mut sink = crate::commands::Commands::new(s, opts, out);
-    let problems = pipeline::run(
-        &s.sources,
-        &s.loop_options(),
-        &|| crate::events::Facts::new(&s.acts, &s.filter),
-        &mut sink,
-        err,
-    )?;
-    names_note(s, err)?;
+    let problems = run_facts(s, &mut sink, err)?;
     if let Some(pid) = sink.pid_missing() {
         writeln!(err, "knox commands: no process {pid} in the input")?;
     }
@@ -528,14 +541,7 @@ fn run_report(
             s.what,
             &mut msgs,
         );
-        let problems = pipeline::run(
-            &s.sources,
-            &s.loop_options(),
-            &|| crate::events::Facts::new(&s.acts, &s.filter),
-            &mut sink,
-            err,
-        )?;
-        names_note(s, err)?;
+        let problems = run_facts(s, &mut sink, err)?;
         (problems, sink.moments_dropped)
     };
     err.write_all(&msgs)?;

@@ -260,7 +260,10 @@ pub fn parse_date(s: &str, utc: bool) -> Result<(i64, i64), String> {
         .ok_or_else(bad)?;
         return Ok((secs(naive)?, secs(next_midnight(naive.date())?)?));
     }
-    if !(8..=14).contains(&s.len()) || s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if !(8..=14).contains(&s.len())
+        || !s.len().is_multiple_of(2)
+        || !s.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(bad());
     }
     let n = |a: usize, b: usize| {

@@ -52,8 +52,15 @@ impl<'a> Out<'a> {
 
     /// Starts a text row with its host, when the input spans more than one host.
     pub fn host_cell(&mut self, host: Option<&str>) -> io::Result<()> {
+        let mut cell = Vec::new();
+        self.host_cell_into(&mut cell, host)?;
+        self.out.write_all(&cell)
+    }
+
+    /// The same, into a row being built.
+    pub fn host_cell_into(&self, row: &mut Vec<u8>, host: Option<&str>) -> io::Result<()> {
         if self.many_hosts {
-            write!(self.out, "{:<16} ", safe(host.unwrap_or("-").as_bytes()))?;
+            write!(row, "{:<16} ", safe(host.unwrap_or("-").as_bytes()))?;
         }
         Ok(())
     }
@@ -208,13 +215,7 @@ impl Report for Ps<'_> {
             row.push(b'\n');
         } else {
             let start = self.o.time(p.start);
-            if self.o.many_hosts {
-                write!(
-                    row,
-                    "{:<16} ",
-                    safe(model.host_name(p.host).unwrap_or("-").as_bytes())
-                )?;
-            }
+            self.o.host_cell_into(&mut row, model.host_name(p.host))?;
             writeln!(
                 row,
                 "{:>7} {:>7} {:<10} {:<29} {:>6} {:>6} {:>5} {:>5} {}",
@@ -485,13 +486,7 @@ impl Report for Errors<'_> {
                 continue;
             }
             let mut row = Vec::new();
-            if self.o.many_hosts {
-                write!(
-                    row,
-                    "{:<16} ",
-                    safe(model.host_name(p.host).unwrap_or("-").as_bytes())
-                )?;
-            }
+            self.o.host_cell_into(&mut row, model.host_name(p.host))?;
             writeln!(
                 row,
                 "{:>6} {:<14} {:<22} {:>7} {}",
