@@ -72,9 +72,9 @@ pub struct Model<T = ()> {
     changes: VecDeque<Change<T>>,
     /// Processes whose exit record was applied: handed over at the next step.
     exiting: Vec<(Host, u32, u64)>,
-    /// Processes that started in the current millisecond, to tell apart a pid reused within it.
-    recent: Vec<(Host, u32, u32)>,
-    recent_time: Time,
+    /// Per host: the latest millisecond a process started in, and the pids started in it with
+    /// how many times (to tell apart a pid reused within one millisecond).
+    starts: Vec<(Time, Vec<(u32, u32)>)>,
     evicted: u64,
 }
 
@@ -95,8 +95,7 @@ impl<T: Data> Model<T> {
             max_running: MAX_RUNNING,
             changes: VecDeque::new(),
             exiting: Vec::new(),
-            recent: Vec::new(),
-            recent_time: Time::new(u64::MAX, 0),
+            starts: Vec::new(),
             evicted: 0,
         }
     }
@@ -126,10 +125,6 @@ impl<T: Data> Model<T> {
     pub fn apply<B: AsRef<[u8]>>(&mut self, host: Host, ev: &Event<B>) -> Option<&mut Process<T>> {
         self.settle();
         let s = ev.subject?;
-        if ev.time != self.recent_time {
-            self.recent.clear();
-            self.recent_time = ev.time;
-        }
         let me = (host, s.pid);
         if !self.running.contains_key(&me) {
             self.start(host, s.pid, None, Origin::Seen, ev.time);
@@ -188,25 +183,38 @@ impl<T: Data> Model<T> {
 
     /// A new process `pid` of `host`, created by the running process `ppid` (if any).
     fn start(&mut self, host: Host, pid: u32, ppid: Option<u32>, origin: Origin, t: Time) {
-        let parent = ppid.and_then(|pp| self.running.get(&(host, pp)));
-        let nth = {
-            let same = self
-                .recent
-                .iter_mut()
-                .find(|(h, p, _)| *h == host && *p == pid);
-            match same {
-                Some((_, _, n)) => {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        // Ids are pid and start time, numbered when a pid starts again in the same millisecond.
+        // Times normally only grow per host; where they go back (a damaged or forged trail), an
+        // id of that millisecond may have been given out already, so the number is one that no
+        // earlier process can have had: more than the processes before this one.
+        let h = host.0 as usize;
+        if self.starts.len() <= h {
+            self.starts
+                .resize_with(h + 1, || (Time::new(0, 0), Vec::new()));
+        }
+        let (latest, pids) = &mut self.starts[h];
+        let nth = if t > *latest || pids.is_empty() && t == *latest {
+            *latest = t;
+            pids.clear();
+            pids.push((pid, 1));
+            1
+        } else if t == *latest {
+            match pids.iter_mut().find(|(p, _)| *p == pid) {
+                Some((_, n)) => {
                     *n += 1;
                     *n
                 }
                 None => {
-                    self.recent.push((host, pid, 1));
+                    pids.push((pid, 1));
                     1
                 }
             }
+        } else {
+            u32::try_from(seq + 1).unwrap_or(u32::MAX)
         };
-        let seq = self.next_seq;
-        self.next_seq += 1;
+        let parent = ppid.and_then(|pp| self.running.get(&(host, pp)));
         let id = ProcessId::new(self.host_name(host), pid, t, nth);
         let p = Box::new(Process {
             id,
@@ -480,6 +488,33 @@ mod tests {
             .map(|(p, _)| p.id.as_str())
             .collect();
         assert_eq!(ids, ["50@10.000", "50@10.000#2"]);
+    }
+
+    /// Found by fuzzing: a stretch of records repeated after later ones, so that a pid starts
+    /// again in a millisecond already left behind. Every process keeps an id of its own.
+    #[test]
+    fn ids_stay_unique_when_time_goes_back() {
+        let mut m = Model::new();
+        let ended = run(
+            &mut m,
+            &[
+                (None, rec(2, 10, 1, Some(50), None)),
+                (None, rec(2, 11, 1, Some(60), None)),
+                (None, rec(2, 10, 1, Some(50), None)),
+                (None, rec(2, 10, 1, Some(50), None)),
+                (None, rec(2, 12, 1, Some(50), None)),
+            ],
+        );
+        let ids: Vec<&str> = ended
+            .iter()
+            .filter(|(p, _)| p.pid == 50)
+            .map(|(p, _)| p.id.as_str())
+            .collect();
+        assert_eq!(ids.len(), 4);
+        let unique: std::collections::HashSet<&&str> = ids.iter().collect();
+        assert_eq!(unique.len(), 4, "{ids:?}");
+        assert_eq!(ids[0], "50@10.000");
+        assert_eq!(ids[3], "50@12.000");
     }
 
     #[test]
