@@ -712,6 +712,7 @@ fn run_auditpipe(args: AuditpipeCmd, out: &mut dyn Write, err: &mut dyn Write) -
             name: "/dev/auditpipe".into(),
             host: None,
             streaming: true,
+            piped: true,
             trail: None,
         };
         s.sources = vec![(crate::input::Source::Live(spec), info)];

@@ -53,6 +53,16 @@ impl Source {
         matches!(self, Source::Follow(_) | Source::Live(_))
     }
 
+    /// Whether the source is stdin or a file that is not a regular file (a named pipe, a
+    /// device such as `/dev/auditpipe`), whose records may arrive over time.
+    pub fn is_piped(&self) -> bool {
+        match self {
+            Source::Stdin => true,
+            Source::File(p) => std::fs::metadata(p).is_ok_and(|m| !m.is_file()),
+            _ => false,
+        }
+    }
+
     /// Opens the source: a regular file is mapped into memory, anything else read as a stream.
     pub fn open(&self) -> io::Result<Opened> {
         if let Source::File(p) = self {
@@ -276,6 +286,16 @@ pub fn trail_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_and_stdin_are_piped_regular_files_are_not() {
+        assert!(Source::Stdin.is_piped());
+        assert!(Source::File("/dev/null".into()).is_piped());
+        let here = std::env::current_exe().unwrap();
+        assert!(!Source::File(here).is_piped());
+        assert!(!Source::Memory(Vec::new().into()).is_piped());
+    }
 
     fn names(e: &Expanded) -> Vec<(String, Option<String>)> {
         e.inputs

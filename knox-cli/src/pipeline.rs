@@ -25,6 +25,11 @@ pub struct SourceInfo {
     pub host: Option<Arc<str>>,
     /// Records arrive over time (`--follow`, `--live`): output is written as it comes.
     pub streaming: bool,
+    /// Read from stdin, a pipe or a device (`knox auditpipe ex | knox praudit`,
+    /// `knox praudit /dev/auditpipe`): records may arrive over time, so the output of each batch
+    /// is flushed as soon as it is written. Unlike `streaming`, nothing waits on the clock, so
+    /// the output is the same as for the same bytes in a file.
+    pub piped: bool,
     /// The trail file name, when the source is a trail file.
     pub trail: Option<bsm_format::trailname::TrailName>,
 }
@@ -329,7 +334,7 @@ fn deliver<P, S: Sink<P> + ?Sized>(
                 sink.problem(p);
             }
             problems.decode_errors += found.len() as u64;
-            if info.streaming {
+            if info.streaming || info.piped {
                 sink.flush()?;
             }
             Ok(())

@@ -276,6 +276,7 @@ fn sources(
                 name: i.source.name().into(),
                 host: host.map(Arc::from),
                 streaming: i.source.is_live(),
+                piped: i.source.is_piped(),
                 trail: i.trail,
             };
             (i.source, info)

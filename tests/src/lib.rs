@@ -358,10 +358,24 @@ pub fn finish_record(mut b: bsm_format::encode::RecordBuilder, pid: u32, errno: 
 /// Starts knox with these arguments; its stdout arrives line by line on the receiver (for
 /// `--follow` tests, which kill the child when done).
 pub fn knox_lines(args: &[&str]) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    spawn_lines(args, std::process::Stdio::inherit())
+}
+
+/// [`knox_lines`] with a pipe on stdin, for feeding records over time (`knox auditpipe ex |
+/// knox praudit`); the pipe is in the child's `stdin`.
+pub fn knox_fed(args: &[&str]) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    spawn_lines(args, std::process::Stdio::piped())
+}
+
+fn spawn_lines(
+    args: &[&str],
+    stdin: std::process::Stdio,
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
     use std::io::BufRead;
     use std::process::{Command, Stdio};
     let mut child = Command::new(knox_bin())
         .args(args)
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

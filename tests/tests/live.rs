@@ -339,3 +339,46 @@ fn following_the_current_link_across_rotation() {
 fn following_a_trail_directory_across_rotation() {
     follow_test(Target::Dir);
 }
+
+/// Records piped in over time (`knox auditpipe ex | knox praudit -l`) are printed as they come,
+/// not when the output buffer fills or stdin closes; at any thread count, and for the tool that
+/// holds an exec until its exit (which comes right after it here, so nothing waits on the clock).
+#[cfg(unix)]
+#[test]
+fn piped_records_are_printed_as_they_arrive() {
+    use knox_tests::knox_fed;
+    for args in [
+        &["praudit", "-l"][..],
+        &["praudit", "-l", "-j", "1"],
+        &["json", "-j", "2"],
+        &["commands", "--json"],
+    ] {
+        let (mut child, rx) = knox_fed(args);
+        let mut stdin = child.stdin.take().unwrap();
+        let mut lines = Vec::new();
+        for i in 0..3u32 {
+            let t = Instant::now();
+            stdin.write_all(&exec(i)).unwrap();
+            stdin.write_all(&exit(i)).unwrap();
+            stdin.flush().unwrap();
+            let n = if args[0] == "commands" { 1 } else { 2 };
+            for _ in 0..n {
+                let left = Duration::from_secs(2).saturating_sub(t.elapsed());
+                match rx.recv_timeout(left) {
+                    Ok(l) => lines.push(l),
+                    Err(_) => panic!("knox {args:?}: record {i} not printed while stdin is open"),
+                }
+            }
+        }
+        drop(stdin);
+        let status = child.wait().unwrap();
+        assert!(status.success(), "knox {args:?}: {status}");
+        let rest: Vec<String> = rx.iter().collect();
+        assert!(rest.is_empty(), "{rest:?}");
+        let want = if args[0] == "commands" { 3 } else { 6 };
+        assert_eq!(lines.len(), want, "{lines:#?}");
+        if args[0] == "praudit" {
+            assert!(lines[4].contains("step-2"), "{lines:#?}");
+        }
+    }
+}
