@@ -74,6 +74,9 @@ pub struct EventInfo {
 pub struct EventTable {
     /// Sorted by number, one entry per number.
     by_number: Vec<EventInfo>,
+    /// For each event number, 1 + its place in `by_number`, or 0: the lookup of every record
+    /// is one load instead of a binary search (128 KiB per table).
+    index: Vec<u16>,
 }
 
 impl EventTable {
@@ -104,7 +107,15 @@ impl EventTable {
             });
         }
         by_number.sort_by_key(|e| e.number);
-        EventTable { by_number }
+        // One entry per number, so at most 65,536 entries: place + 1 fits a u16 except for the
+        // last, which is then left to the binary search.
+        let mut index = vec![0u16; 1 << 16];
+        for (i, e) in by_number.iter().enumerate() {
+            if let Ok(slot) = u16::try_from(i + 1) {
+                index[e.number as usize] = slot;
+            }
+        }
+        EventTable { by_number, index }
     }
 
     /// The table embedded for a flavour.
@@ -123,6 +134,14 @@ impl EventTable {
 
     /// The event with this number (the first line of the table that gives it).
     pub fn get(&self, number: u16) -> Option<&EventInfo> {
+        if let Some(&slot) = self.index.get(number as usize) {
+            if slot != 0 {
+                return self.by_number.get(slot as usize - 1);
+            }
+            if self.by_number.len() < 1 << 16 {
+                return None;
+            }
+        }
         self.by_number
             .binary_search_by_key(&number, |e| e.number)
             .ok()
@@ -231,6 +250,24 @@ mod tests {
         assert_eq!(m.get(43201).unwrap().name, "AUE_GETATTRLISTBULK");
         assert_eq!(f.get(23).unwrap().description, "execve(2)");
         assert_eq!(f.by_name("aue_execve").unwrap().number, 23);
+    }
+
+    #[test]
+    fn lookup_by_number_finds_every_listed_event_and_no_other() {
+        let t = EventTable::parse("65535:AUE_LAST:last:pc\n0:AUE_NULL:n:pc\n300:AUE_X:x:pc\n");
+        for n in 0..=u16::MAX {
+            let want = [0, 300, 65535].contains(&n);
+            assert_eq!(t.get(n).is_some(), want, "{n}");
+        }
+        assert_eq!(t.get(300).unwrap().name, "AUE_X");
+        assert_eq!(t.get(65535).unwrap().name, "AUE_LAST");
+        assert!(EventTable::default().get(0).is_none());
+        // Every number listed: the last place no longer fits the index.
+        let all: String = (0..=u16::MAX).map(|n| format!("{n}:AUE_{n}:d:pc\n")).collect();
+        let t = EventTable::parse(&all);
+        for n in [0, 1, 40000, 65534, 65535] {
+            assert_eq!(t.get(n).unwrap().name, format!("AUE_{n}"));
+        }
     }
 
     #[test]

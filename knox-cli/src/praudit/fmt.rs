@@ -18,8 +18,15 @@ pub fn uint(out: &mut Vec<u8>, mut n: u64) {
         out.push(b'0' + n as u8);
         return;
     }
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
+    // Room for the longest number is added as a copy of known size (a few instructions) and
+    // the digits written in place, then the rest cut off: copying digits made elsewhere would
+    // be a call into libc's memmove for every number, or a stall reloading what was just
+    // stored.
+    let width = n.ilog10() as usize + 1;
+    let start = out.len();
+    out.extend_from_slice(&[0u8; 20]);
+    let buf = &mut out[start..start + width];
+    let mut i = width;
     while n >= 100 {
         let d = (n % 100) as usize * 2;
         n /= 100;
@@ -28,13 +35,11 @@ pub fn uint(out: &mut Vec<u8>, mut n: u64) {
     }
     if n >= 10 {
         let d = n as usize * 2;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
+        buf[0..2].copy_from_slice(&DIGITS[d..d + 2]);
     } else {
-        i -= 1;
-        buf[i] = b'0' + n as u8;
+        buf[0] = b'0' + n as u8;
     }
-    out.extend_from_slice(&buf[i..]);
+    out.truncate(start + width);
 }
 
 /// Appends a signed decimal.
@@ -45,10 +50,25 @@ pub fn int(out: &mut Vec<u8>, n: i64) {
     uint(out, n.unsigned_abs());
 }
 
+/// Appends `n` in base `1 << bits` (hex: 4, octal: 3) with lowercase digits, no prefix.
+fn power_of_two_base(out: &mut Vec<u8>, mut n: u64, bits: u32) {
+    const D: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = [0u8; 22];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = D[(n & ((1 << bits) - 1)) as usize];
+        n >>= bits;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
 /// Appends lowercase hex digits (no prefix).
 pub fn hex(out: &mut Vec<u8>, n: u64) {
-    use std::io::Write;
-    let _ = write!(out, "{n:x}");
+    power_of_two_base(out, n, 4);
 }
 
 /// Appends `0x` then hex digits, as C's `0x%x` (so 0 prints `0x0`).
@@ -68,8 +88,7 @@ pub fn alt_hex(out: &mut Vec<u8>, n: u64) {
 
 /// Appends octal digits.
 pub fn octal(out: &mut Vec<u8>, n: u64) {
-    use std::io::Write;
-    let _ = write!(out, "{n:o}");
+    power_of_two_base(out, n, 3);
 }
 
 /// Appends bytes as `0x` + lowercase hex pairs.
@@ -384,6 +403,19 @@ mod tests {
         ] {
             assert_eq!(s(|o| uint(o, n)), n.to_string());
         }
+        for n in [0, 1, 9, 15, 16, 255, 0o777, 0xdead_beef, u64::MAX] {
+            assert_eq!(s(|o| hex(o, n)), format!("{n:x}"));
+            assert_eq!(s(|o| octal(o, n)), format!("{n:o}"));
+        }
+        for k in 0..20u32 {
+            for n in [10u64.pow(k), 10u64.pow(k) - 1, 10u64.pow(k) + 1] {
+                assert_eq!(s(|o| uint(o, n)), n.to_string());
+            }
+        }
+        // Appends after what the buffer holds.
+        let mut v = b"x=".to_vec();
+        uint(&mut v, 1234);
+        assert_eq!(v, b"x=1234");
         assert_eq!(s(|o| alt_hex(o, 0)), "0");
         assert_eq!(s(|o| alt_hex(o, 80)), "0x50");
         assert_eq!(s(|o| hex0x(o, 0)), "0x0");

@@ -5,6 +5,47 @@ use bsm_format::Token;
 
 use super::fmt::{self, uint};
 use super::Printer;
+use crate::accounts::Accounts;
+
+/// A user or group id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Id {
+    User(u32),
+    Group(u32),
+}
+
+/// The printed names of the ids seen last. A trail repeats a handful of ids in every record
+/// (auid, euid, egid, ruid, rgid), and this finds them without the accounts' lock and hash.
+#[derive(Debug, Clone, Default)]
+pub(super) struct RecentNames {
+    entries: Vec<(Id, Vec<u8>)>,
+    /// The entry replaced next once full.
+    next: usize,
+}
+
+impl RecentNames {
+    const SIZE: usize = 8;
+
+    /// Writes the id's name (or number) as the accounts give it.
+    pub(super) fn write(&mut self, accounts: &Accounts, id: Id, out: &mut Vec<u8>) {
+        if let Some((_, text)) = self.entries.iter().find(|(i, _)| *i == id) {
+            out.extend_from_slice(text);
+            return;
+        }
+        let start = out.len();
+        match id {
+            Id::User(uid) => accounts.write_user(uid, out),
+            Id::Group(gid) => accounts.write_group(gid, out),
+        }
+        let entry = (id, out[start..].to_vec());
+        if self.entries.len() < Self::SIZE {
+            self.entries.push(entry);
+        } else {
+            self.entries[self.next] = entry;
+            self.next = (self.next + 1) % Self::SIZE;
+        }
+    }
+}
 
 /// praudit prints at most this many exec arguments or variables (it still reads them all).
 pub const MAX_SHOWN_STRINGS: usize = 128;
@@ -19,7 +60,11 @@ impl Printer<'_> {
     }
 
     pub(super) fn d(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.opts.delim);
+        // Nearly always one byte: a push, not a copy of unknown length.
+        match self.opts.delim.as_slice() {
+            [c] => out.push(*c),
+            delim => out.extend_from_slice(delim),
+        }
     }
 
     pub(super) fn text_bytes(&self, out: &mut Vec<u8>, b: &[u8]) {
@@ -30,19 +75,19 @@ impl Printer<'_> {
         }
     }
 
-    pub(super) fn user(&self, out: &mut Vec<u8>, uid: u32) {
+    pub(super) fn user(&mut self, out: &mut Vec<u8>, uid: u32) {
         if self.opts.raw {
             fmt::int(out, uid as i32 as i64);
         } else {
-            self.accounts.write_user(uid, out);
+            self.names.write(&self.accounts, Id::User(uid), out);
         }
     }
 
-    pub(super) fn group(&self, out: &mut Vec<u8>, gid: u32) {
+    pub(super) fn group(&mut self, out: &mut Vec<u8>, gid: u32) {
         if self.opts.raw {
             fmt::int(out, gid as i32 as i64);
         } else {
-            self.accounts.write_group(gid, out);
+            self.names.write(&self.accounts, Id::Group(gid), out);
         }
     }
 

@@ -23,28 +23,22 @@ impl Printer<'_> {
         self.attr(out, name, |_, o| uint(o, v));
     }
 
-    pub(super) fn xml_user(&self, out: &mut Vec<u8>, name: &str, uid: u32) {
-        self.attr(out, name, |p, o| {
-            let start = o.len();
-            if p.opts.raw {
-                fmt::int(o, uid as i32 as i64);
-            } else {
-                p.accounts.write_user(uid, o);
-            }
-            fmt::xml_escape_tail(o, start, XmlPlace::Attribute);
-        });
+    pub(super) fn xml_user(&mut self, out: &mut Vec<u8>, name: &str, uid: u32) {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"=\"");
+        let start = out.len();
+        self.user(out, uid);
+        fmt::xml_escape_tail(out, start, XmlPlace::Attribute);
+        out.extend_from_slice(b"\" ");
     }
 
-    pub(super) fn xml_group(&self, out: &mut Vec<u8>, name: &str, gid: u32) {
-        self.attr(out, name, |p, o| {
-            let start = o.len();
-            if p.opts.raw {
-                fmt::int(o, gid as i32 as i64);
-            } else {
-                p.accounts.write_group(gid, o);
-            }
-            fmt::xml_escape_tail(o, start, XmlPlace::Attribute);
-        });
+    pub(super) fn xml_group(&mut self, out: &mut Vec<u8>, name: &str, gid: u32) {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"=\"");
+        let start = out.len();
+        self.group(out, gid);
+        fmt::xml_escape_tail(out, start, XmlPlace::Attribute);
+        out.extend_from_slice(b"\" ");
     }
 
     pub(super) fn element(&self, out: &mut Vec<u8>, name: &str, content: &[u8]) {
