@@ -26,6 +26,18 @@ const ESCAPE: [u8; 256] = {
     t
 };
 
+/// Whether any of the eight bytes of `w` is a control character, `"` or `\\` (the bytes
+/// [`ESCAPE`] escapes).
+fn needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte's high bit is set where the byte is zero (classic SWAR test), ignoring bytes
+    // with their own high bit set.
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    below_space | zero(w ^ (ONES * b'"' as u64)) | zero(w ^ (ONES * b'\\' as u64)) != 0
+}
+
 /// Appends a JSON string, escaped as serde_json escapes it: runs of bytes that need nothing are
 /// copied whole.
 pub fn string(out: &mut Vec<u8>, s: &str) {
@@ -33,7 +45,18 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     out.reserve(b.len() + 2);
     out.push(b'"');
     let mut start = 0;
-    for (i, &c) in b.iter().enumerate() {
+    // Most strings (paths, arguments, names) need no escape: they are scanned eight bytes at
+    // a time and copied whole; bytes are looked at one by one from the first word that holds
+    // a byte to escape.
+    let mut plain = 0;
+    while let Some(word) = b.get(plain..plain + 8) {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+        if needs_escape(w) {
+            break;
+        }
+        plain += 8;
+    }
+    for (i, &c) in b.iter().enumerate().skip(plain) {
         let e = ESCAPE[c as usize];
         if e == 0 {
             continue;
@@ -309,6 +332,31 @@ pub fn token(out: &mut Vec<u8>, t: &Token<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_word_test_agrees_with_the_table_for_every_byte_in_every_place() {
+        for c in 0..=255u8 {
+            for place in 0..8 {
+                for fill in [b'a', 0x7f, 0xc3, 0xff, b' '] {
+                    let mut word = [fill; 8];
+                    word[place] = c;
+                    let want = word.iter().any(|&x| ESCAPE[x as usize] != 0);
+                    assert_eq!(needs_escape(u64::from_le_bytes(word)), want, "{word:?}");
+                }
+            }
+        }
+        // An escape anywhere in a longer string, before and after the word-at-a-time part.
+        for len in 0..20 {
+            for at in 0..len {
+                let mut v = vec![b'x'; len];
+                v[at] = b'"';
+                let text = String::from_utf8(v).unwrap();
+                let mut out = Vec::new();
+                string(&mut out, &text);
+                assert_eq!(out, serde_json::to_vec(&text).unwrap(), "{text}");
+            }
+        }
+    }
 
     #[test]
     fn strings_are_written_byte_for_byte_as_serde_json_writes_them() {

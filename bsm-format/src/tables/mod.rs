@@ -263,7 +263,9 @@ mod tests {
         assert_eq!(t.get(65535).unwrap().name, "AUE_LAST");
         assert!(EventTable::default().get(0).is_none());
         // Every number listed: the last place no longer fits the index.
-        let all: String = (0..=u16::MAX).map(|n| format!("{n}:AUE_{n}:d:pc\n")).collect();
+        let all: String = (0..=u16::MAX)
+            .map(|n| format!("{n}:AUE_{n}:d:pc\n"))
+            .collect();
         let t = EventTable::parse(&all);
         for n in [0, 1, 40000, 65534, 65535] {
             assert_eq!(t.get(n).unwrap().name, format!("AUE_{n}"));

@@ -27,7 +27,16 @@ pub fn uint(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(&[0u8; 20]);
     let buf = &mut out[start..start + width];
     let mut i = width;
-    while n >= 100 {
+    // Four digits per division: half the chain of dependent divisions of two at a time.
+    while n >= 10_000 {
+        let r = (n % 10_000) as usize;
+        n /= 10_000;
+        let (hi, lo) = (r / 100 * 2, r % 100 * 2);
+        i -= 4;
+        buf[i..i + 2].copy_from_slice(&DIGITS[hi..hi + 2]);
+        buf[i + 2..i + 4].copy_from_slice(&DIGITS[lo..lo + 2]);
+    }
+    if n >= 100 {
         let d = (n % 100) as usize * 2;
         n /= 100;
         i -= 2;
