@@ -90,20 +90,18 @@ impl Clock {
 
     fn second(&self, sec: u64) -> Option<(u64, String, String)> {
         let utc = DateTime::from_timestamp(i64::try_from(sec).ok()?, 0)?;
-        const DAY_TIME: &str = "%Y-%m-%dT%H:%M:%S";
+        // Written digit by digit: chrono's strftime would parse its format string each time,
+        // and the reports meet a new second on nearly every row.
         Some(match self.zone {
             Zone::Utc => (
                 sec,
-                utc.format(DAY_TIME).to_string(),
+                day_time(&utc.naive_utc()),
                 if self.zulu { "Z" } else { "+00:00" }.to_string(),
             ),
             Zone::Local => {
                 let local = Local.from_utc_datetime(&utc.naive_utc());
-                (
-                    sec,
-                    local.format(DAY_TIME).to_string(),
-                    local.format("%:z").to_string(),
-                )
+                let offset = local.offset().local_minus_utc();
+                (sec, day_time(&local.naive_local()), utc_offset(offset))
             }
         })
     }
@@ -122,6 +120,37 @@ impl Clock {
             .map(|d| self.render(d, SecondsFormat::Millis))
             .unwrap_or_else(|| raw(t))
     }
+}
+
+/// `YYYY-MM-DDThh:mm:ss` (years past 9999 as chrono writes them, `+10000`).
+fn day_time(t: &chrono::NaiveDateTime) -> String {
+    use chrono::{Datelike, Timelike};
+    let Some(year) = u32::try_from(t.year()).ok().filter(|&y| y <= 9999) else {
+        return t.format("%Y-%m-%dT%H:%M:%S").to_string();
+    };
+    let mut s = String::with_capacity(19);
+    for (n, sep) in [
+        (year / 100, ""),
+        (year % 100, "-"),
+        (t.month(), "-"),
+        (t.day(), "T"),
+        (t.hour(), ":"),
+        (t.minute(), ":"),
+        (t.second(), ""),
+    ] {
+        s.push(char::from(b'0' + (n / 10) as u8));
+        s.push(char::from(b'0' + (n % 10) as u8));
+        s.push_str(sep);
+    }
+    s
+}
+
+/// `+hh:mm` or `-hh:mm` for an offset from UTC in seconds (rounded to the minute, as chrono's
+/// `%:z` does for the zones of old dates with offsets such as +00:09:21).
+fn utc_offset(seconds: i32) -> String {
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let m = (seconds.unsigned_abs() + 30) / 60;
+    format!("{sign}{:02}:{:02}", m / 60, m % 60)
 }
 
 /// A time no calendar can show: its seconds and milliseconds.
@@ -161,5 +190,39 @@ mod tests {
             "2023-11-14T22:13:21.500Z"
         );
         assert_eq!(c.format(Time::new(u64::MAX, 1)), "18446744073709551615.001");
+    }
+
+    #[test]
+    fn dates_are_written_as_chrono_writes_them() {
+        // Seconds spread over years 1970 to beyond 9999, and the edges of days and years.
+        let mut secs: Vec<i64> = (0..2000).map(|i| i * 123_456_789 + i * i * 7).collect();
+        secs.extend([
+            0,
+            59,
+            86_399,
+            86_400,
+            951_782_400,
+            253_402_300_799,
+            253_402_300_800,
+        ]);
+        for s in secs {
+            let Some(d) = DateTime::from_timestamp(s, 0) else {
+                continue;
+            };
+            let want = d.format("%Y-%m-%dT%H:%M:%S").to_string();
+            assert_eq!(day_time(&d.naive_utc()), want, "{s}");
+        }
+        for off in (-86_399..86_400)
+            .step_by(997)
+            .chain([0, 29, 30, 561, -561, 19_800])
+        {
+            let zone = chrono::FixedOffset::east_opt(off).unwrap();
+            let want = zone.timestamp_opt(0, 0).unwrap().format("%:z").to_string();
+            assert_eq!(utc_offset(off), want, "{off}");
+        }
+        assert_eq!(utc_offset(0), "+00:00");
+        assert_eq!(utc_offset(19_800), "+05:30");
+        assert_eq!(utc_offset(-12_600), "-03:30");
+        assert_eq!(utc_offset(-36_000), "-10:00");
     }
 }

@@ -265,6 +265,9 @@ pub struct Files<'a> {
 }
 
 impl<'a> Files<'a> {
+    const HEADER: &'static str =
+        "    PID OPS                   COUNT     OK FAILED  FIRST                         LAST                          PATH";
+
     pub fn new(o: Out<'a>, glob: Option<regex::bytes::Regex>, by_path: bool) -> Files<'a> {
         Files {
             o,
@@ -336,10 +339,7 @@ impl Report for Files<'_> {
                 o.end();
                 self.o.line(&buf)?;
             } else {
-                self.o.header(&format!(
-                    "{:>7} {:<20} {:>6} {:>6} {:>6}  {:<29} {:<29} PATH",
-                    "PID", "OPS", "COUNT", "OK", "FAILED", "FIRST", "LAST"
-                ))?;
+                self.o.header(Self::HEADER)?;
                 let (first, last) = (self.o.time(u.first), self.o.time(u.last));
                 self.o.host_cell(model.host_name(p.host))?;
                 writeln!(
@@ -545,6 +545,9 @@ pub struct Net<'a> {
 }
 
 impl<'a> Net<'a> {
+    const HEADER: &'static str =
+        "    PID OP           ADDRESS                                  OUTCOME        COUNT  FIRST                         COMMAND";
+
     pub fn new(o: Out<'a>) -> Net<'a> {
         Net { o }
     }
@@ -596,10 +599,7 @@ impl Report for Net<'_> {
                 o.end();
                 self.o.line(&buf)?;
             } else {
-                self.o.header(&format!(
-                    "{:>7} {:<12} {:<40} {:<14} {:>5}  {:<29} COMMAND",
-                    "PID", "OP", "ADDRESS", "OUTCOME", "COUNT", "FIRST"
-                ))?;
+                self.o.header(Self::HEADER)?;
                 let outcome = if n.success {
                     "ok"
                 } else {
