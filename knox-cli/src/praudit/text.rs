@@ -75,19 +75,11 @@ impl Printer<'_> {
         }
     }
 
-    pub(super) fn user(&mut self, out: &mut Vec<u8>, uid: u32) {
-        if self.opts.raw {
-            fmt::int(out, uid as i32 as i64);
-        } else {
-            self.names.write(&self.accounts, Id::User(uid), out);
-        }
-    }
-
-    pub(super) fn group(&mut self, out: &mut Vec<u8>, gid: u32) {
-        if self.opts.raw {
-            fmt::int(out, gid as i32 as i64);
-        } else {
-            self.names.write(&self.accounts, Id::Group(gid), out);
+    /// A user or group: the name, or the number (signed, as praudit's `%d`) under `-r`.
+    pub(super) fn id(&mut self, out: &mut Vec<u8>, id: Id) {
+        match id {
+            Id::User(n) | Id::Group(n) if self.opts.raw => fmt::int(out, n as i32 as i64),
+            _ => self.names.write(&self.accounts, id, out),
         }
     }
 

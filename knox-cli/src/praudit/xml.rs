@@ -5,6 +5,7 @@
 use bsm_format::Token;
 
 use super::fmt::{self, uint, XmlPlace};
+use super::text::Id;
 use super::Printer;
 
 impl Printer<'_> {
@@ -23,20 +24,12 @@ impl Printer<'_> {
         self.attr(out, name, |_, o| uint(o, v));
     }
 
-    pub(super) fn xml_user(&mut self, out: &mut Vec<u8>, name: &str, uid: u32) {
+    /// A user or group attribute: the name, or the number under `-r`.
+    pub(super) fn xml_id(&mut self, out: &mut Vec<u8>, name: &str, id: Id) {
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b"=\"");
         let start = out.len();
-        self.user(out, uid);
-        fmt::xml_escape_tail(out, start, XmlPlace::Attribute);
-        out.extend_from_slice(b"\" ");
-    }
-
-    pub(super) fn xml_group(&mut self, out: &mut Vec<u8>, name: &str, gid: u32) {
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b"=\"");
-        let start = out.len();
-        self.group(out, gid);
+        self.id(out, id);
         fmt::xml_escape_tail(out, start, XmlPlace::Attribute);
         out.extend_from_slice(b"\" ");
     }

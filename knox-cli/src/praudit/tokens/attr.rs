@@ -3,6 +3,7 @@
 use bsm_format::Token;
 
 use crate::praudit::fmt::{self, uint};
+use crate::praudit::text::Id;
 use crate::praudit::Printer;
 
 impl Printer<'_> {
@@ -15,9 +16,9 @@ impl Printer<'_> {
         self.d(out);
         fmt::octal(out, a.mode as u64);
         self.d(out);
-        self.user(out, a.uid);
+        self.id(out, Id::User(a.uid));
         self.d(out);
-        self.group(out, a.gid);
+        self.id(out, Id::Group(a.gid));
         self.d(out);
         uint(out, a.fsid as u64);
         self.d(out);
@@ -33,8 +34,8 @@ impl Printer<'_> {
         };
         out.extend_from_slice(b"<attribute ");
         self.attr(out, "mode", |_, o| fmt::octal(o, a.mode as u64));
-        self.xml_user(out, "uid", a.uid);
-        self.xml_group(out, "gid", a.gid);
+        self.xml_id(out, "uid", Id::User(a.uid));
+        self.xml_id(out, "gid", Id::Group(a.gid));
         self.attr_uint(out, "fsid", a.fsid as u64);
         self.attr(out, "nodeid", |_, o| fmt::int(o, a.nodeid as i64));
         self.attr_uint(out, "device", a.device);

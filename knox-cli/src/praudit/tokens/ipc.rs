@@ -3,6 +3,7 @@
 use bsm_format::Token;
 
 use crate::praudit::fmt::{self, uint};
+use crate::praudit::text::Id;
 use crate::praudit::Printer;
 
 impl Printer<'_> {
@@ -20,13 +21,13 @@ impl Printer<'_> {
             Token::IpcPerm(p) => {
                 self.label(out, t, "IPC perm");
                 self.d(out);
-                self.user(out, p.uid);
+                self.id(out, Id::User(p.uid));
                 self.d(out);
-                self.group(out, p.gid);
+                self.id(out, Id::Group(p.gid));
                 self.d(out);
-                self.user(out, p.cuid);
+                self.id(out, Id::User(p.cuid));
                 self.d(out);
-                self.group(out, p.cgid);
+                self.id(out, Id::Group(p.cgid));
                 self.d(out);
                 fmt::octal(out, p.mode as u64);
                 self.d(out);
@@ -50,10 +51,10 @@ impl Printer<'_> {
             }
             Token::IpcPerm(p) => {
                 out.extend_from_slice(b"<IPC_perm ");
-                self.xml_user(out, "uid", p.uid);
-                self.xml_group(out, "gid", p.gid);
-                self.xml_user(out, "creator-uid", p.cuid);
-                self.xml_group(out, "creator-gid", p.cgid);
+                self.xml_id(out, "uid", Id::User(p.uid));
+                self.xml_id(out, "gid", Id::Group(p.gid));
+                self.xml_id(out, "creator-uid", Id::User(p.cuid));
+                self.xml_id(out, "creator-gid", Id::Group(p.cgid));
                 self.attr(out, "mode", |_, o| fmt::octal(o, p.mode as u64));
                 self.attr_uint(out, "seq", p.seq as u64);
                 self.attr_uint(out, "key", p.key as u64);

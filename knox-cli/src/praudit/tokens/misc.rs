@@ -3,6 +3,7 @@
 use bsm_format::Token;
 
 use crate::praudit::fmt::{self, uint, XmlPlace};
+use crate::praudit::text::Id;
 use crate::praudit::Printer;
 
 impl Printer<'_> {
@@ -62,7 +63,7 @@ impl Printer<'_> {
                 self.label(out, t, "group");
                 for gid in g.iter() {
                     self.d(out);
-                    self.group(out, gid);
+                    self.id(out, Id::Group(gid));
                 }
             }
             Token::Rights(r) => {
@@ -99,7 +100,6 @@ impl Printer<'_> {
 
     /// The XML form of one of these tokens.
     pub(in crate::praudit) fn xml_misc(&mut self, out: &mut Vec<u8>, t: &Token) {
-        let raw = self.opts.raw;
         match t {
             Token::Data(d) => {
                 out.extend_from_slice(b"<arbitrary ");
@@ -145,11 +145,7 @@ impl Printer<'_> {
                 out.extend_from_slice(b"<group>");
                 for gid in g.iter() {
                     let mut v = Vec::new();
-                    if raw {
-                        fmt::int(&mut v, gid as i32 as i64);
-                    } else {
-                        self.accounts.write_group(gid, &mut v);
-                    }
+                    self.id(&mut v, Id::Group(gid));
                     self.element(out, "gid", &v);
                 }
                 out.extend_from_slice(b"</group>");

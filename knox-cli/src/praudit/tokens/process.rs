@@ -4,6 +4,7 @@ use bsm_format::token::Width;
 use bsm_format::Token;
 
 use crate::praudit::fmt::{self, uint};
+use crate::praudit::text::Id;
 use crate::praudit::Printer;
 
 impl Printer<'_> {
@@ -19,15 +20,15 @@ impl Printer<'_> {
                 };
                 self.label(out, t, label);
                 self.d(out);
-                self.user(out, s.auid);
+                self.id(out, Id::User(s.auid));
                 self.d(out);
-                self.user(out, s.euid);
+                self.id(out, Id::User(s.euid));
                 self.d(out);
-                self.group(out, s.egid);
+                self.id(out, Id::Group(s.egid));
                 self.d(out);
-                self.user(out, s.ruid);
+                self.id(out, Id::User(s.ruid));
                 self.d(out);
-                self.group(out, s.rgid);
+                self.id(out, Id::Group(s.rgid));
                 self.d(out);
                 uint(out, s.pid as u64);
                 self.d(out);
@@ -47,11 +48,11 @@ impl Printer<'_> {
             Token::Subject(s) | Token::Process(s) => {
                 let process = matches!(t, Token::Process(_));
                 out.extend_from_slice(if process { b"<process " } else { b"<subject " });
-                self.xml_user(out, "audit-uid", s.auid);
-                self.xml_user(out, "uid", s.euid);
-                self.xml_group(out, "gid", s.egid);
-                self.xml_user(out, "ruid", s.ruid);
-                self.xml_group(out, "rgid", s.rgid);
+                self.xml_id(out, "audit-uid", Id::User(s.auid));
+                self.xml_id(out, "uid", Id::User(s.euid));
+                self.xml_id(out, "gid", Id::Group(s.egid));
+                self.xml_id(out, "ruid", Id::User(s.ruid));
+                self.xml_id(out, "rgid", Id::Group(s.rgid));
                 self.attr_uint(out, "pid", s.pid as u64);
                 self.attr_uint(out, "sid", s.sid as u64);
                 self.attr(out, "tid", |_, o| {
