@@ -180,6 +180,9 @@ pub struct ActivityCmd {
     /// One JSON object per line.
     #[arg(long, help_heading = "Report")]
     pub json: bool,
+    /// Leave out the column titles of the text table (for awk, sort and the like).
+    #[arg(long, help_heading = "Report")]
+    pub no_header: bool,
     /// Only this process and its descendants.
     #[arg(long, value_name = "PID", help_heading = "Report")]
     pub pid: Option<u32>,
@@ -281,6 +284,9 @@ pub struct CommandsCmd {
     /// Add time, pid, parent pid, user and exit status (when the trail has the exit).
     #[arg(long)]
     pub long: bool,
+    /// With --long: leave out the column titles (for awk, sort and the like).
+    #[arg(long, requires = "long")]
+    pub no_header: bool,
     /// Add the environment (as `env VAR=... command`).
     #[arg(long)]
     pub env: bool,

@@ -447,6 +447,7 @@ fn run_commands(args: CommandsCmd, out: &mut dyn Write, err: &mut dyn Write) -> 
     };
     let opts = crate::commands::Options {
         long: args.long,
+        no_header: args.no_header,
         env: args.env,
         which: if args.all {
             crate::commands::Which::All
@@ -568,7 +569,7 @@ fn run_activity(
     // Followed and live input is printed as it comes, not when a buffer fills.
     let streaming = s.streaming();
     let mut out = Flushing { out, streaming };
-    let o = Out::new(&mut out, a.json, &s);
+    let o = Out::new(&mut out, a.json, &s).titles(!a.no_header);
     let mut report: Box<dyn Report + '_> = match kind {
         Kind::Ps(sort) => {
             let default = if streaming {

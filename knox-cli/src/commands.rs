@@ -37,6 +37,8 @@ pub enum Which {
 #[derive(Debug, Clone)]
 pub struct Options {
     pub long: bool,
+    /// `--long` without its column titles.
+    pub no_header: bool,
     pub env: bool,
     pub which: Which,
     pub json: bool,
@@ -49,6 +51,7 @@ impl Options {
     pub fn plain() -> Options {
         Options {
             long: false,
+            no_header: false,
             env: false,
             which: Which::Succeeded,
             json: false,
@@ -161,7 +164,7 @@ pub struct Commands<'s, 'o> {
 
 impl<'s, 'o> Commands<'s, 'o> {
     pub fn new(settings: &'s Settings, opts: Options, out: &'o mut dyn Write) -> Commands<'s, 'o> {
-        let header_due = opts.long && !opts.json;
+        let header_due = opts.long && !opts.json && !opts.no_header;
         Commands {
             settings,
             opts,

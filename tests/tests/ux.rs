@@ -402,3 +402,47 @@ fn completions_and_the_man_page_come_from_the_binary() {
     std::fs::remove_dir_all(&d).unwrap();
     let _ = std::io::stdout().flush();
 }
+
+/// `--no-header` leaves out exactly the column titles of each text table, and nothing else.
+#[test]
+fn no_header_leaves_out_the_column_titles_only() {
+    let s = sample();
+    let cases: [(&[&str], &[&str]); 5] = [
+        (&["ps"], &["    PID    PPID USER"]),
+        (&["files"], &["    PID OPS"]),
+        (&["net"], &["    PID OP "]),
+        (&["errors"], &[" TOTAL ERRNO", " COUNT ERRNO"]),
+        (&["commands", "--long"], &["TIME "]),
+    ];
+    for (tool, titles) in cases {
+        let run = |extra: &[&str]| {
+            let mut args: Vec<&str> = tool.to_vec();
+            args.extend_from_slice(extra);
+            args.extend(["--utc", "--passwd"]);
+            let passwd = root().join("corpus/passwd");
+            let passwd = passwd.to_str().unwrap().to_string();
+            let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            all.push(passwd);
+            all.push(s.clone());
+            let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+            let (code, out, _) = knox(&refs, None);
+            assert_eq!(code, 0, "{tool:?} {extra:?}");
+            String::from_utf8(out).unwrap()
+        };
+        let with = run(&[]);
+        let without = run(&["--no-header"]);
+        let is_title = |l: &str| titles.iter().any(|t| l.starts_with(t));
+        let with_lines: Vec<&str> = with.lines().collect();
+        assert_eq!(
+            with_lines.iter().filter(|l| is_title(l)).count(),
+            titles.len(),
+            "{tool:?}: {with}"
+        );
+        let expected: Vec<&str> = with_lines.into_iter().filter(|l| !is_title(l)).collect();
+        assert_eq!(without.lines().collect::<Vec<_>>(), expected, "{tool:?}");
+        assert!(without.lines().count() > 1, "{tool:?}: {without}");
+    }
+    // Without --long there is no table: clap refuses the flag.
+    let (code, _, err) = knox(&["commands", "--no-header", &s], None);
+    assert_eq!(code, 2, "{err}");
+}

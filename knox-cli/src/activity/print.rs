@@ -31,6 +31,8 @@ pub struct Out<'a> {
     pub settings: &'a Settings,
     pub text_clock: Clock,
     pub json_clock: Clock,
+    /// Text tables have their column titles (not under `--no-header`).
+    titles: bool,
     /// The header line of a text table is still to be written.
     header_due: bool,
     /// The input spans more than one host: text rows start with the host.
@@ -45,9 +47,17 @@ impl<'a> Out<'a> {
             settings,
             text_clock: settings.text_clock(),
             json_clock: settings.json_clock(),
+            titles: !json,
             header_due: !json,
             many_hosts: settings.many_hosts(),
         }
+    }
+
+    /// With or without the column titles of text tables.
+    pub fn titles(mut self, on: bool) -> Out<'a> {
+        self.titles &= on;
+        self.header_due = self.titles;
+        self
     }
 
     /// Starts a text row with its host, when the input spans more than one host.
@@ -516,7 +526,9 @@ impl Report for Errors<'_> {
         totals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let held = self.held.take();
         if held.is_some() {
-            writeln!(self.o.out, "{:>6} {:<14} EVENT", "TOTAL", "ERRNO")?;
+            if self.o.titles {
+                writeln!(self.o.out, "{:>6} {:<14} EVENT", "TOTAL", "ERRNO")?;
+            }
         } else {
             writeln!(self.o.out, "\ntotal by errno and event:")?;
         }
