@@ -368,7 +368,7 @@ fn run_export(args: ExportCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::
                 writeln!(err, "{what}: --format parquet writes under --to DIR")?;
                 return Ok(2);
             };
-            let output = match ParquetOut::new(dir, args.schema) {
+            let output = match ParquetOut::new(dir, args.schema, s.threads) {
                 Ok(o) => o,
                 Err(e) => {
                     writeln!(err, "{what}: {e}")?;

@@ -268,3 +268,84 @@ fn parquet_tables_hold_every_record_in_hive_partitions() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Every partition's rows, in order: each partition directory (relative to `dir`) with the
+/// batches of its files in the order they were written (`part-<run>-<n>.parquet`).
+fn parquet_contents(dir: &Path) -> Vec<(String, Vec<arrow_array::RecordBatch>)> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let mut parts = std::collections::BTreeMap::<String, Vec<(u64, PathBuf)>>::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "parquet") {
+                let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+                let n: u64 = stem.rsplit('-').next().unwrap().parse().unwrap();
+                let rel = d.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                parts.entry(rel).or_default().push((n, p));
+            }
+        }
+    }
+    parts
+        .into_iter()
+        .map(|(rel, mut files)| {
+            files.sort();
+            let batches = files
+                .iter()
+                .flat_map(|(_, p)| {
+                    ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(p).unwrap())
+                        .unwrap()
+                        .build()
+                        .unwrap()
+                        .map(Result::unwrap)
+                })
+                .collect();
+            (rel, batches)
+        })
+        .collect()
+}
+
+/// Parquet is encoded on the writing threads, one thread per partition: the tables hold the
+/// same rows in the same order at any thread count.
+#[test]
+fn parquet_tables_are_the_same_at_any_thread_count() {
+    let dir = std::env::temp_dir().join(format!("knox-parquet-j-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut trails = vec![
+        root().join("corpus/sample.bsm"),
+        root().join("corpus/damaged.bsm"),
+    ];
+    if let Some(o) = oracle() {
+        trails.push(o.join("trails/mixed_1000_mixed.bsm"));
+    }
+    // A case folder with a machine per trail: a partition per host (and per class for OCSF).
+    let case = dir.join("case");
+    for (i, t) in trails.iter().enumerate() {
+        let host = case.join(format!("mac{i}"));
+        std::fs::create_dir_all(&host).unwrap();
+        std::fs::copy(t, host.join("20231114221320.20231115000000")).unwrap();
+    }
+    let paths = [case.to_str().unwrap()];
+    for schema in ["records", "ocsf"] {
+        let mut tables = Vec::new();
+        for j in ["1", "3"] {
+            let to = dir.join(format!("{schema}-{j}"));
+            let mut args = vec!["export", "--format", "parquet", "--schema", schema, "-j", j];
+            args.extend(["--utc", "--to", to.to_str().unwrap()]);
+            args.extend(&paths);
+            let (code, _, err) = run(&args);
+            assert!(code <= 1, "{err}");
+            tables.push(parquet_contents(&to));
+        }
+        assert!(
+            tables[0].len() > 1,
+            "{schema}: several partitions: {:?}",
+            tables[0].iter().map(|t| &t.0).collect::<Vec<_>>()
+        );
+        assert!(tables[0].iter().all(|(_, b)| !b.is_empty()));
+        assert!(tables[0] == tables[1], "{schema}: -j 1 and -j 3 differ");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

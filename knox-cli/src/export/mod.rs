@@ -249,9 +249,14 @@ pub struct ParquetOut {
 }
 
 impl ParquetOut {
-    pub fn new(dir: &std::path::Path, table: parquet::Table) -> io::Result<ParquetOut> {
+    /// Partitions under `dir`, encoded on `threads` threads (1: on the reading thread).
+    pub fn new(
+        dir: &std::path::Path,
+        table: parquet::Table,
+        threads: usize,
+    ) -> io::Result<ParquetOut> {
         Ok(ParquetOut {
-            parts: parquet::Partitions::new(dir, table)?,
+            parts: parquet::Partitions::new(dir, table, threads)?,
             table,
         })
     }

@@ -5,7 +5,10 @@
 //! OCSF event), decoded into Arrow with a fixed schema (so every file of a table has the same
 //! columns) and written with the Apache Arrow crates: snappy-compressed, in row groups of at most
 //! [`ROW_GROUP`] rows. Memory holds at most one row group per open partition, and at most
-//! [`MAX_OPEN`] partitions are open: the one written longest ago is closed first. Each run writes
+//! [`MAX_OPEN`] partitions are open: the one written longest ago is closed first. The reading
+//! thread gathers each partition's rows; decoding them into Arrow and encoding Parquet, the
+//! costly part, is done by writing threads (`-j N`; on the reading thread at `-j 1`), each
+//! partition always by the same one, so that its rows keep their order. Each run writes
 //! new files (`part-<time>-<pid>-<n>.parquet`, renamed into place when complete), so exporting more
 //! trails into the same directory adds files and never rewrites old ones.
 
@@ -255,19 +258,40 @@ pub fn escape(v: &str) -> String {
     s
 }
 
-/// One partition being written.
+/// A partition's file as the writing thread holds it.
 struct Open {
     decoder: Decoder,
     writer: ArrowWriter<File>,
     /// Where the file is written, and where it goes when complete.
     tmp: PathBuf,
     path: PathBuf,
+}
+
+/// A partition as the reading side sees it: its rows not yet handed to its writer.
+struct Slot {
+    id: u64,
+    lines: Vec<u8>,
     rows: usize,
     last_use: u64,
 }
 
-/// A partition: the OCSF class (0 for the records table), the host, and the day (days since the
-/// epoch, UTC).
+/// Work for a partition's writer, in the partition's row order.
+enum Job {
+    /// A new file: `.tmp` while written, renamed to `path` when closed.
+    Start {
+        id: u64,
+        file: File,
+        tmp: PathBuf,
+        path: PathBuf,
+    },
+    /// Rows as JSON lines.
+    Rows { id: u64, lines: Vec<u8> },
+    /// The partition is complete.
+    Close { id: u64 },
+}
+
+/// A partition: the OCSF class (none for the records table), the host, and the day (days
+/// since the epoch, UTC).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Key {
     pub class: Option<&'static str>,
@@ -292,11 +316,179 @@ impl Key {
     }
 }
 
+/// Does a job: decoding rows into Arrow and encoding them into Parquet, the costly part of the
+/// export.
+fn run_job(schema: &SchemaRef, open: &mut HashMap<u64, Open>, job: Job) -> io::Result<()> {
+    match job {
+        Job::Start {
+            id,
+            file,
+            tmp,
+            path,
+        } => {
+            // Long texts that are all different (every token, the OCSF unmapped part, messages,
+            // record places) gain nothing from a dictionary and only cost memory building one.
+            let mut props = WriterProperties::builder();
+            for c in ["tokens", "unmapped", "message", "metadata.uid", "error"] {
+                props = props.set_column_dictionary_enabled(ColumnPath::from(c), false);
+            }
+            let props = props
+                .set_compression(Compression::SNAPPY)
+                .set_max_row_group_size(ROW_GROUP)
+                .set_created_by(format!("knox {}", env!("CARGO_PKG_VERSION")))
+                .build();
+            let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
+                .map_err(io::Error::other)?;
+            let decoder = arrow_json::ReaderBuilder::new(schema.clone())
+                .with_batch_size(DECODE_BATCH)
+                .build_decoder()
+                .map_err(io::Error::other)?;
+            open.insert(
+                id,
+                Open {
+                    decoder,
+                    writer,
+                    tmp,
+                    path,
+                },
+            );
+        }
+        Job::Rows { id, lines } => {
+            let Some(o) = open.get_mut(&id) else {
+                return Err(io::Error::other(format!(
+                    "Parquet rows for file {id}, not open"
+                )));
+            };
+            let mut rest = lines.as_slice();
+            while !rest.is_empty() {
+                let n = o.decoder.decode(rest).map_err(io::Error::other)?;
+                rest = &rest[n..];
+                // The decoder's batch is full, or every line is in it.
+                write_batch(o)?;
+            }
+        }
+        Job::Close { id } => {
+            if let Some(mut o) = open.remove(&id) {
+                write_batch(&mut o)?;
+                o.writer.close().map_err(io::Error::other)?;
+                std::fs::rename(&o.tmp, &o.path)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_batch(o: &mut Open) -> io::Result<()> {
+    if let Some(batch) = o.decoder.flush().map_err(io::Error::other)? {
+        o.writer.write(&batch).map_err(io::Error::other)?;
+    }
+    Ok(())
+}
+
+/// Where the jobs are done. Each partition is written by one thread, so its rows stay in order
+/// and the files are the same whatever the number of threads.
+enum Writers {
+    /// `-j 1`: on the reading thread.
+    Here {
+        schema: SchemaRef,
+        open: HashMap<u64, Open>,
+    },
+    /// Partition `id` is written by thread `id % len`.
+    Threads(Vec<WriterThread>),
+}
+
+struct WriterThread {
+    /// None once every job is sent.
+    jobs: Option<std::sync::mpsc::SyncSender<Job>>,
+    handle: Option<std::thread::JoinHandle<io::Result<()>>>,
+}
+
+/// Jobs waiting for each writing thread (each at most [`DECODE_BATCH`] rows).
+const JOBS_WAITING: usize = 2;
+
+impl WriterThread {
+    fn spawn(schema: SchemaRef) -> WriterThread {
+        let (jobs, rx) = std::sync::mpsc::sync_channel::<Job>(JOBS_WAITING);
+        let handle = std::thread::spawn(move || {
+            let mut open = HashMap::new();
+            // The first error ends the thread: the reading side learns of it at its next job.
+            for job in rx {
+                run_job(&schema, &mut open, job)?;
+            }
+            Ok(())
+        });
+        WriterThread {
+            jobs: Some(jobs),
+            handle: Some(handle),
+        }
+    }
+
+    /// Waits for the thread to end; its error, if it had one.
+    fn join(&mut self) -> io::Result<()> {
+        match self.handle.take().map(|h| h.join()) {
+            None => Ok(()),
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(io::Error::other("a Parquet writing thread failed")),
+        }
+    }
+}
+
+impl Writers {
+    fn new(schema: SchemaRef, threads: usize) -> Writers {
+        if threads <= 1 {
+            Writers::Here {
+                schema,
+                open: HashMap::new(),
+            }
+        } else {
+            Writers::Threads(
+                (0..threads)
+                    .map(|_| WriterThread::spawn(schema.clone()))
+                    .collect(),
+            )
+        }
+    }
+
+    fn send(&mut self, id: u64, job: Job) -> io::Result<()> {
+        match self {
+            Writers::Here { schema, open } => run_job(schema, open, job),
+            Writers::Threads(threads) => {
+                let n = threads.len() as u64;
+                let t = &mut threads[(id % n) as usize];
+                let sent = t.jobs.as_ref().is_some_and(|j| j.send(job).is_ok());
+                if !sent {
+                    // The thread ended on an error: that error is the answer.
+                    t.join()?;
+                    return Err(io::Error::other("a Parquet writing thread ended"));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Waits for every job to be done.
+    fn finish(self) -> io::Result<()> {
+        let Writers::Threads(threads) = self else {
+            return Ok(());
+        };
+        let mut first = Ok(());
+        for mut t in threads {
+            // No more jobs: the thread ends once it has done those it has.
+            t.jobs = None;
+            let r = t.join();
+            if first.is_ok() {
+                first = r;
+            }
+        }
+        first
+    }
+}
+
 /// The partitions of one export run.
 pub struct Partitions {
     dir: PathBuf,
-    schema: SchemaRef,
-    open: HashMap<Key, Open>,
+    open: HashMap<Key, Slot>,
+    writers: Option<Writers>,
     run: String,
     files: u64,
     clock: u64,
@@ -304,8 +496,14 @@ pub struct Partitions {
     pub rows: u64,
 }
 
+/// Bytes of rows a partition gathers before handing them to its writer (or [`DECODE_BATCH`]
+/// rows, whichever comes first).
+const GATHER_BYTES: usize = 4 << 20;
+
 impl Partitions {
-    pub fn new(dir: &Path, table: Table) -> io::Result<Partitions> {
+    /// Partitions under `dir`, encoded on `threads` threads besides the reading one (with 1,
+    /// everything on the reading thread).
+    pub fn new(dir: &Path, table: Table, threads: usize) -> io::Result<Partitions> {
         std::fs::create_dir_all(dir).map_err(|e| {
             io::Error::new(
                 e.kind(),
@@ -315,18 +513,25 @@ impl Partitions {
         let since = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
+        let schema = match table {
+            Table::Records => records_schema(),
+            Table::Ocsf => ocsf_schema(),
+        };
         Ok(Partitions {
             dir: dir.to_path_buf(),
-            schema: match table {
-                Table::Records => records_schema(),
-                Table::Ocsf => ocsf_schema(),
-            },
             open: HashMap::new(),
+            writers: Some(Writers::new(schema, threads)),
             run: format!("{since}-{}", std::process::id()),
             files: 0,
             clock: 0,
             rows: 0,
         })
+    }
+
+    fn writers(&mut self) -> io::Result<&mut Writers> {
+        self.writers
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the Parquet export is finished"))
     }
 
     /// Adds a row (one JSON line) to a partition.
@@ -336,31 +541,27 @@ impl Partitions {
             if self.open.len() >= MAX_OPEN {
                 self.close_oldest()?;
             }
-            let o = self.start(&key.rel())?;
-            self.open.insert(key.clone(), o);
+            let slot = self.start(&key.rel())?;
+            self.open.insert(key.clone(), slot);
         }
         let clock = self.clock;
-        let o = self.open.get_mut(key).expect("just opened");
-        o.last_use = clock;
-        let mut rest = line;
-        loop {
-            let n = o.decoder.decode(rest).map_err(io::Error::other)?;
-            rest = &rest[n..];
-            if rest.is_empty() {
-                break;
-            }
-            // The decoder's batch is full.
-            Self::flush(o)?;
-        }
-        o.rows += 1;
+        let Some(slot) = self.open.get_mut(key) else {
+            return Ok(());
+        };
+        slot.last_use = clock;
+        slot.lines.extend_from_slice(line);
+        slot.lines.push(b'\n');
+        slot.rows += 1;
         self.rows += 1;
-        if o.rows >= DECODE_BATCH {
-            Self::flush(o)?;
+        if slot.rows >= DECODE_BATCH || slot.lines.len() >= GATHER_BYTES {
+            let (id, lines) = (slot.id, std::mem::take(&mut slot.lines));
+            slot.rows = 0;
+            self.writers()?.send(id, Job::Rows { id, lines })?;
         }
         Ok(())
     }
 
-    fn start(&mut self, rel: &str) -> io::Result<Open> {
+    fn start(&mut self, rel: &str) -> io::Result<Slot> {
         let dir = self.dir.join(rel);
         std::fs::create_dir_all(&dir).map_err(|e| {
             io::Error::new(
@@ -369,49 +570,43 @@ impl Partitions {
             )
         })?;
         self.files += 1;
-        let name = format!("part-{}-{}.parquet", self.run, self.files);
+        let id = self.files;
+        let name = format!("part-{}-{}.parquet", self.run, id);
         // Readers skip names that start with a dot: a file becomes visible when complete.
         let tmp = dir.join(format!(".{name}.tmp"));
         let file = File::create(&tmp)?;
-        // Long texts that are all different (every token, the OCSF unmapped part, messages,
-        // record places) gain nothing from a dictionary and only cost memory building one.
-        let mut props = WriterProperties::builder();
-        for c in ["tokens", "unmapped", "message", "metadata.uid", "error"] {
-            props = props.set_column_dictionary_enabled(ColumnPath::from(c), false);
-        }
-        let props = props
-            .set_compression(Compression::SNAPPY)
-            .set_max_row_group_size(ROW_GROUP)
-            .set_created_by(format!("knox {}", env!("CARGO_PKG_VERSION")))
-            .build();
-        let writer = ArrowWriter::try_new(file, self.schema.clone(), Some(props))
-            .map_err(io::Error::other)?;
-        let decoder = arrow_json::ReaderBuilder::new(self.schema.clone())
-            .with_batch_size(DECODE_BATCH)
-            .build_decoder()
-            .map_err(io::Error::other)?;
-        Ok(Open {
-            decoder,
-            writer,
-            tmp,
-            path: dir.join(name),
+        let path = dir.join(name);
+        self.writers()?.send(
+            id,
+            Job::Start {
+                id,
+                file,
+                tmp,
+                path,
+            },
+        )?;
+        Ok(Slot {
+            id,
+            lines: Vec::new(),
             rows: 0,
             last_use: 0,
         })
     }
 
-    fn flush(o: &mut Open) -> io::Result<()> {
-        if let Some(batch) = o.decoder.flush().map_err(io::Error::other)? {
-            o.writer.write(&batch).map_err(io::Error::other)?;
+    /// Hands the partition's last rows to its writer and has the file completed.
+    fn close(&mut self, slot: Slot) -> io::Result<()> {
+        let id = slot.id;
+        let writers = self.writers()?;
+        if !slot.lines.is_empty() {
+            writers.send(
+                id,
+                Job::Rows {
+                    id,
+                    lines: slot.lines,
+                },
+            )?;
         }
-        o.rows = 0;
-        Ok(())
-    }
-
-    fn close(mut o: Open) -> io::Result<()> {
-        Self::flush(&mut o)?;
-        o.writer.close().map_err(io::Error::other)?;
-        std::fs::rename(&o.tmp, &o.path)
+        writers.send(id, Job::Close { id })
     }
 
     fn close_oldest(&mut self) -> io::Result<()> {
@@ -423,22 +618,27 @@ impl Partitions {
         else {
             return Ok(());
         };
-        if let Some(o) = self.open.remove(&key) {
-            Self::close(o)?;
+        if let Some(slot) = self.open.remove(&key) {
+            self.close(slot)?;
         }
         Ok(())
     }
 
-    /// Closes every partition: the files are complete.
+    /// Closes every partition and waits for the writers: the files are complete.
     pub fn finish(&mut self) -> io::Result<()> {
         let mut keys: Vec<Key> = self.open.keys().cloned().collect();
         keys.sort_by_key(|k| k.rel());
+        let mut result = Ok(());
         for k in keys {
-            if let Some(o) = self.open.remove(&k) {
-                Self::close(o)?;
+            if let Some(slot) = self.open.remove(&k) {
+                if let Err(e) = self.close(slot) {
+                    result = Err(e);
+                    break;
+                }
             }
         }
-        Ok(())
+        let done = self.writers.take().map_or(Ok(()), Writers::finish);
+        result.and(done)
     }
 
     /// How many files were written.
