@@ -194,31 +194,43 @@ fn timesketch_lines_number_the_records() {
     }
 }
 
-fn parquet_rows(dir: &Path) -> (u64, usize) {
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-    let (mut rows, mut files) = (0u64, 0usize);
+/// Every Parquet file under `dir` (none may be left unfinished: `.part-...parquet.tmp`).
+fn parquet_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap().flatten() {
             let p = e.path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(!name.ends_with(".tmp"), "an unfinished file: {name}");
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "parquet") {
-                let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                assert!(!name.starts_with('.'), "an unfinished file: {name}");
-                files += 1;
-                let reader =
-                    ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&p).unwrap())
-                        .unwrap()
-                        .build()
-                        .unwrap();
-                for b in reader {
-                    rows += b.unwrap().num_rows() as u64;
-                }
+                files.push(p);
             }
         }
     }
-    (rows, files)
+    files
+}
+
+fn read_parquet(p: &Path) -> Vec<arrow_array::RecordBatch> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(p).unwrap())
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn parquet_rows(dir: &Path) -> (u64, usize) {
+    let files = parquet_files(dir);
+    let rows = files
+        .iter()
+        .flat_map(|p| read_parquet(p))
+        .map(|b| b.num_rows() as u64)
+        .sum();
+    (rows, files.len())
 }
 
 #[test]
@@ -272,37 +284,22 @@ fn parquet_tables_hold_every_record_in_hive_partitions() {
 /// Every partition's rows, in order: each partition directory (relative to `dir`) with the
 /// batches of its files in the order they were written (`part-<run>-<n>.parquet`).
 fn parquet_contents(dir: &Path) -> Vec<(String, Vec<arrow_array::RecordBatch>)> {
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let mut parts = std::collections::BTreeMap::<String, Vec<(u64, PathBuf)>>::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "parquet") {
-                let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
-                let n: u64 = stem.rsplit('-').next().unwrap().parse().unwrap();
-                let rel = d.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-                parts.entry(rel).or_default().push((n, p));
-            }
-        }
+    for p in parquet_files(dir) {
+        let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+        let n: u64 = stem.rsplit('-').next().unwrap().parse().unwrap();
+        let rel = p.parent().unwrap().strip_prefix(dir).unwrap();
+        let rel = rel.to_string_lossy().into_owned();
+        parts.entry(rel).or_default().push((n, p));
     }
     parts
         .into_iter()
         .map(|(rel, mut files)| {
             files.sort();
-            let batches = files
-                .iter()
-                .flat_map(|(_, p)| {
-                    ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(p).unwrap())
-                        .unwrap()
-                        .build()
-                        .unwrap()
-                        .map(Result::unwrap)
-                })
-                .collect();
-            (rel, batches)
+            (
+                rel,
+                files.iter().flat_map(|(_, p)| read_parquet(p)).collect(),
+            )
         })
         .collect()
 }
