@@ -72,6 +72,17 @@ for tool in "stats" "praudit -l" "praudit" "praudit -x" "json" "auditreduce -c e
     [ "$n" = 1 ] && break
   done
 done
+# Parquet: each run writes a fresh table (the removal of the last run's files is timed too; it
+# is small next to the export).
+for schema in records ocsf; do
+  for j in 1 "$n"; do
+    row "knox export --format parquet --schema $schema" "$j" sh -c \
+      'rm -rf target/bench-parquet && exec "$@"' sh \
+      "$bin/knox" export --format parquet --schema "$schema" -j "$j" --to target/bench-parquet "$trail"
+    [ "$n" = 1 ] && break
+  done
+done
+rm -rf target/bench-parquet
 for j in 1 "$n"; do
   row "knox timeline --html" "$j" "$bin/knox" timeline -j "$j" --html target/bench-timeline.html "$trail"
   [ "$n" = 1 ] && break

@@ -191,6 +191,52 @@ impl Accounts {
             crate::praudit::fmt::int(out, gid as i32 as i64);
         }
     }
+
+    /// Writes a user's or group's name, or its id as a signed number.
+    pub fn write(&self, id: Id, out: &mut Vec<u8>) {
+        match id {
+            Id::User(uid) => self.write_user(uid, out),
+            Id::Group(gid) => self.write_group(gid, out),
+        }
+    }
+}
+
+/// A user or group id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Id {
+    User(u32),
+    Group(u32),
+}
+
+/// The printed names of the ids written last, for a writer that prints names on every record
+/// (praudit prints five per subject token): one thread's own memo in front of [`Accounts`],
+/// found without the accounts' lock and hash.
+#[derive(Debug, Clone, Default)]
+pub struct RecentNames {
+    entries: Vec<(Id, Vec<u8>)>,
+    /// The entry replaced next once full.
+    next: usize,
+}
+
+impl RecentNames {
+    const SIZE: usize = 8;
+
+    /// Writes the id's name (or number) as `accounts` give it.
+    pub fn write(&mut self, accounts: &Accounts, id: Id, out: &mut Vec<u8>) {
+        if let Some((_, text)) = self.entries.iter().find(|(i, _)| *i == id) {
+            out.extend_from_slice(text);
+            return;
+        }
+        let start = out.len();
+        accounts.write(id, out);
+        let entry = (id, out[start..].to_vec());
+        if self.entries.len() < Self::SIZE {
+            self.entries.push(entry);
+        } else {
+            self.entries[self.next] = entry;
+            self.next = (self.next + 1) % Self::SIZE;
+        }
+    }
 }
 
 impl crate::filter::IdNames for Accounts {
@@ -242,6 +288,18 @@ mod tests {
         let mut out = Vec::new();
         Accounts::numeric().write_user(0, &mut out);
         assert_eq!(out, b"0");
+        // The memo in front gives what the accounts give, users and groups apart, across more
+        // ids than it keeps.
+        let mut recent = RecentNames::default();
+        let ids = [0, 501, 20, 7, 1, 2, 3, 4, 5, 6, 8, 9, 501, 0, 20];
+        for &n in ids.iter().chain(&ids) {
+            for id in [Id::User(n), Id::Group(n)] {
+                let (mut got, mut want) = (b"x".to_vec(), b"x".to_vec());
+                recent.write(&a, id, &mut got);
+                a.write(id, &mut want);
+                assert_eq!(got, want, "{id:?}");
+            }
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -74,9 +74,9 @@ pub struct EventInfo {
 pub struct EventTable {
     /// Sorted by number, one entry per number.
     by_number: Vec<EventInfo>,
-    /// For each event number, 1 + its place in `by_number`, or 0: the lookup of every record
-    /// is one load instead of a binary search (128 KiB per table).
-    index: Vec<u16>,
+    /// For each event number, its place in `by_number`: the lookup of every record is one
+    /// load instead of a binary search (256 KiB per table; empty for the default table).
+    index: Vec<Option<u16>>,
 }
 
 impl EventTable {
@@ -107,13 +107,10 @@ impl EventTable {
             });
         }
         by_number.sort_by_key(|e| e.number);
-        // One entry per number, so at most 65,536 entries: place + 1 fits a u16 except for the
-        // last, which is then left to the binary search.
-        let mut index = vec![0u16; 1 << 16];
+        // One entry per number, so every place fits a u16.
+        let mut index = vec![None; 1 << 16];
         for (i, e) in by_number.iter().enumerate() {
-            if let Ok(slot) = u16::try_from(i + 1) {
-                index[e.number as usize] = slot;
-            }
+            index[e.number as usize] = u16::try_from(i).ok();
         }
         EventTable { by_number, index }
     }
@@ -134,18 +131,8 @@ impl EventTable {
 
     /// The event with this number (the first line of the table that gives it).
     pub fn get(&self, number: u16) -> Option<&EventInfo> {
-        if let Some(&slot) = self.index.get(number as usize) {
-            if slot != 0 {
-                return self.by_number.get(slot as usize - 1);
-            }
-            if self.by_number.len() < 1 << 16 {
-                return None;
-            }
-        }
-        self.by_number
-            .binary_search_by_key(&number, |e| e.number)
-            .ok()
-            .map(|i| &self.by_number[i])
+        let place = self.index.get(number as usize).copied().flatten()?;
+        self.by_number.get(place as usize)
     }
 
     /// Finds an event by its short name (`AUE_EXECVE`), case-insensitively.
@@ -262,7 +249,7 @@ mod tests {
         assert_eq!(t.get(300).unwrap().name, "AUE_X");
         assert_eq!(t.get(65535).unwrap().name, "AUE_LAST");
         assert!(EventTable::default().get(0).is_none());
-        // Every number listed: the last place no longer fits the index.
+        // Every number listed: the last place is 65,535.
         let all: String = (0..=u16::MAX)
             .map(|n| format!("{n}:AUE_{n}:d:pc\n"))
             .collect();

@@ -60,7 +60,7 @@ pub struct Printer<'t> {
     opts: Options,
     events: &'t EventTable,
     accounts: Accounts,
-    names: text::RecentNames,
+    names: crate::accounts::RecentNames,
     ctime: fmt::Ctime,
     filter: Option<&'t crate::filter::Filter>,
     /// What has been printed since the last [`Mapper::take`].
@@ -74,7 +74,7 @@ impl<'t> Printer<'t> {
             opts,
             events,
             accounts,
-            names: text::RecentNames::default(),
+            names: crate::accounts::RecentNames::default(),
             ctime,
             filter: None,
             out: Vec::new(),

@@ -5,47 +5,7 @@ use bsm_format::Token;
 
 use super::fmt::{self, uint};
 use super::Printer;
-use crate::accounts::Accounts;
-
-/// A user or group id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Id {
-    User(u32),
-    Group(u32),
-}
-
-/// The printed names of the ids seen last. A trail repeats a handful of ids in every record
-/// (auid, euid, egid, ruid, rgid), and this finds them without the accounts' lock and hash.
-#[derive(Debug, Clone, Default)]
-pub(super) struct RecentNames {
-    entries: Vec<(Id, Vec<u8>)>,
-    /// The entry replaced next once full.
-    next: usize,
-}
-
-impl RecentNames {
-    const SIZE: usize = 8;
-
-    /// Writes the id's name (or number) as the accounts give it.
-    pub(super) fn write(&mut self, accounts: &Accounts, id: Id, out: &mut Vec<u8>) {
-        if let Some((_, text)) = self.entries.iter().find(|(i, _)| *i == id) {
-            out.extend_from_slice(text);
-            return;
-        }
-        let start = out.len();
-        match id {
-            Id::User(uid) => accounts.write_user(uid, out),
-            Id::Group(gid) => accounts.write_group(gid, out),
-        }
-        let entry = (id, out[start..].to_vec());
-        if self.entries.len() < Self::SIZE {
-            self.entries.push(entry);
-        } else {
-            self.entries[self.next] = entry;
-            self.next = (self.next + 1) % Self::SIZE;
-        }
-    }
-}
+use crate::accounts::Id;
 
 /// praudit prints at most this many exec arguments or variables (it still reads them all).
 pub const MAX_SHOWN_STRINGS: usize = 128;

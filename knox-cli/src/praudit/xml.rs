@@ -5,8 +5,8 @@
 use bsm_format::Token;
 
 use super::fmt::{self, uint, XmlPlace};
-use super::text::Id;
 use super::Printer;
+use crate::accounts::Id;
 
 impl Printer<'_> {
     pub(super) fn attr(&self, out: &mut Vec<u8>, name: &str, f: impl FnOnce(&Self, &mut Vec<u8>)) {

@@ -2,8 +2,8 @@
 
 use bsm_format::Token;
 
+use crate::accounts::Id;
 use crate::praudit::fmt::{self, uint, XmlPlace};
-use crate::praudit::text::Id;
 use crate::praudit::Printer;
 
 impl Printer<'_> {

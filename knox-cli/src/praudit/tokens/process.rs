@@ -3,8 +3,8 @@
 use bsm_format::token::Width;
 use bsm_format::Token;
 
+use crate::accounts::Id;
 use crate::praudit::fmt::{self, uint};
-use crate::praudit::text::Id;
 use crate::praudit::Printer;
 
 impl Printer<'_> {
