@@ -19,7 +19,7 @@ macro_rules! token_ids {
 
             /// The short snake_case name used in knox's JSON and statistics, or `None` when the
             /// id has no layout known to knox.
-            pub fn name(self) -> Option<&'static str> {
+            pub const fn name(self) -> Option<&'static str> {
                 match self.0 {
                     $( $val => Some($name), )*
                     _ => None,

@@ -80,6 +80,7 @@ mod frame;
 #[cfg(any(test, feature = "generate"))]
 pub mod generate;
 mod ids;
+pub mod json;
 mod layout;
 mod reader;
 mod record;

@@ -116,21 +116,45 @@ pub enum ExportFormat {
     Parquet,
 }
 
+/// Which Parquet table `knox export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportSchema {
+    /// One row per record: typed columns, with the process model's process and parent.
+    Records,
+    /// One row per token: one typed column per token field.
+    Tokens,
+    /// One row per OCSF event, one table per class.
+    Ocsf,
+}
+
+impl From<ExportSchema> for knox_arrow::Table {
+    fn from(s: ExportSchema) -> knox_arrow::Table {
+        match s {
+            ExportSchema::Records => knox_arrow::Table::Records,
+            ExportSchema::Tokens => knox_arrow::Table::Tokens,
+            ExportSchema::Ocsf => knox_arrow::Table::Ocsf,
+        }
+    }
+}
+
 /// `knox export`'s options.
 #[derive(Debug, Args)]
 pub struct ExportCmd {
     /// What to write.
-    #[arg(long, value_enum, required_unless_present = "ocsf_mapping")]
+    #[arg(long, value_enum, required_unless_present_any = ["ocsf_mapping", "tables"])]
     pub format: Option<ExportFormat>,
     /// The directory Parquet files go to (--format parquet).
     #[arg(long, value_name = "DIR")]
     pub to: Option<PathBuf>,
-    /// The Parquet table: one row per record, or one per OCSF event (--format parquet).
+    /// The Parquet table (--format parquet): one row per record, per token, or per OCSF event.
     #[arg(long, value_enum, default_value = "records")]
-    pub schema: crate::export::parquet::Table,
+    pub schema: ExportSchema,
     /// Print the BSM to OCSF mapping table (Markdown) and exit.
     #[arg(long)]
     pub ocsf_mapping: bool,
+    /// Print the Arrow and Parquet tables' columns (Markdown) and exit.
+    #[arg(long)]
+    pub tables: bool,
     #[command(flatten)]
     pub stream: StreamArgs,
     #[command(flatten)]

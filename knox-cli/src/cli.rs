@@ -313,11 +313,15 @@ fn run_auditreduce(args: ReduceCmd, out: &mut dyn Write, err: &mut dyn Write) ->
 }
 
 fn run_export(args: ExportCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
-    use crate::export::{ocsf::Ocsf, parquet::Table, rows::Rows, timesketch::Timesketch};
-    use crate::export::{Fill, Lines, ParquetOut, Stream};
+    use crate::export::{ocsf::Ocsf, timesketch::Timesketch};
+    use crate::export::{Fill, Lines, Stream};
     let what = "knox export";
     if args.ocsf_mapping {
-        out.write_all(crate::export::ocsf_map::markdown().as_bytes())?;
+        out.write_all(knox_model::ocsf::markdown().as_bytes())?;
+        return Ok(0);
+    }
+    if args.tables {
+        out.write_all(knox_arrow::schema::markdown().as_bytes())?;
         return Ok(0);
     }
     let format = args.format.unwrap_or(ExportFormat::Ocsf);
@@ -338,7 +342,7 @@ fn run_export(args: ExportCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::
         s: &Settings,
         output: O,
         err: &mut dyn Write,
-    ) -> io::Result<(crate::report::Problems, O)> {
+    ) -> io::Result<crate::report::Problems> {
         let mut sink = Fill::new(format, s, output);
         let problems = pipeline::run(
             &s.sources,
@@ -348,49 +352,39 @@ fn run_export(args: ExportCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::
             err,
         )?;
         names_note(s, err)?;
-        Ok((problems, sink.output))
+        Ok(problems)
     }
     let problems = match format {
-        ExportFormat::Ocsf => {
-            go(
-                &Ocsf {
-                    unmapped_text: false,
-                },
-                &s,
-                Stream::new(out),
-                err,
-            )?
-            .0
-        }
-        ExportFormat::Timesketch => go(&Timesketch, &s, Stream::new(out), err)?.0,
+        ExportFormat::Ocsf => go(&Ocsf, &s, Stream::new(out), err)?,
+        ExportFormat::Timesketch => go(&Timesketch, &s, Stream::new(out), err)?,
         ExportFormat::Parquet => {
             let Some(dir) = &args.to else {
                 writeln!(err, "{what}: --format parquet writes under --to DIR")?;
                 return Ok(2);
             };
-            let output = match ParquetOut::new(dir, args.schema, s.threads) {
+            let table: knox_arrow::Table = args.schema.into();
+            let output = match knox_arrow::parquet::Partitions::new(dir, table, s.threads) {
                 Ok(o) => o,
                 Err(e) => {
                     writeln!(err, "{what}: {e}")?;
                     return Ok(2);
                 }
             };
-            let (problems, output) = match args.schema {
-                Table::Records => go(&Rows, &s, output, err)?,
-                Table::Ocsf => go(
-                    &Ocsf {
-                        unmapped_text: true,
-                    },
-                    &s,
-                    output,
-                    err,
-                )?,
-            };
+            let mut opts = knox_arrow::Options::new(table, s.events.clone(), s.accounts.clone());
+            let filter = s.filter.clone();
+            if !filter.selects_all() {
+                opts.select = Some(std::sync::Arc::new(move |r: &bsm_format::Record<'_>| {
+                    filter.matches(r)
+                }));
+            }
+            let (problems, sink) =
+                knox_arrow::run(&s.sources, &opts, &s.loop_options(), output, err)?;
+            names_note(&s, err)?;
             writeln!(
                 err,
                 "{what}: {} rows in {} files under {}",
-                output.parts.rows,
-                output.parts.files(),
+                sink.output.rows,
+                sink.output.files(),
                 dir.display()
             )?;
             problems
@@ -690,6 +684,7 @@ fn run_auditpipe(args: AuditpipeCmd, out: &mut dyn Write, err: &mut dyn Write) -
             } else {
                 bsm_io::auditon::Policy::empty()
             },
+            open: crate::live::open_stream,
         };
         let read = ReadArgs {
             utc: false,

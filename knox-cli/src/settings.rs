@@ -243,6 +243,7 @@ fn sources(
                 naflags: Default::default(),
                 qlimit: None,
                 policy: bsm_io::auditon::Policy::empty(),
+                open: crate::live::open_stream,
             };
             input::Expanded {
                 inputs: vec![input::Input {

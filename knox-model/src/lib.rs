@@ -53,7 +53,9 @@
 pub mod act;
 mod event;
 mod model;
+pub mod ocsf;
 mod process;
+pub mod quote;
 
 pub use act::{Act, Acts, FileOp, ForkKind, NetOp, OpenMode, PrivilegeOp, SessionOp};
 pub use event::{Endpoint, Event, Outcome, Strings, MAX_ARGS, MAX_PATHS};

@@ -4,6 +4,7 @@
 
 pub mod arg;
 pub mod attr;
+pub mod fields;
 pub mod header;
 pub mod ipc;
 pub mod misc;
@@ -326,78 +327,89 @@ pub fn decode_one(bytes: &[u8]) -> Result<(Token<'_>, usize), Error> {
     Ok((t, c.pos()))
 }
 
-/// Serializes a token as one flat object: `{"type": "<token name>", ...fields}`.
+/// Serializes a token as one object: `{"type": "<token name>", ...fields}`, the fields as
+/// [`fields`] defines them (the same as [`crate::json::token`] writes).
 impl Serialize for Token<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct Tagged<'x, T: Serialize> {
-            #[serde(rename = "type")]
-            ty: &'x str,
-            #[serde(flatten)]
-            inner: T,
+        use fields::{Field, Value, Visitor};
+        use serde::ser::SerializeMap;
+
+        enum Item<'t> {
+            One(Value<'t>),
+            Many(Vec<Value<'t>>),
         }
-        fn one<T: Serialize>(k: &'static str, v: T) -> std::collections::BTreeMap<&'static str, T> {
-            let mut m = std::collections::BTreeMap::new();
-            m.insert(k, v);
-            m
+        #[derive(Default)]
+        struct Collect<'t> {
+            ty: String,
+            fields: Vec<(Field, Item<'t>)>,
         }
-        let id = self.id();
-        let name = id.display_name();
-        let ty: &str = &name;
-        macro_rules! tag {
-            ($v:expr) => {
-                Tagged { ty, inner: $v }.serialize(s)
-            };
-        }
-        match self {
-            Token::Header(h) => tag!(h),
-            Token::Trailer(t) => tag!(t),
-            Token::File(f) => tag!(f),
-            Token::Data(d) => tag!(d),
-            Token::Ipc(i) => tag!(i),
-            Token::Path(t) => tag!(one("path", t)),
-            Token::Subject(x) | Token::Process(x) => tag!(x),
-            Token::Return(r) => tag!(r),
-            Token::Text(t) => tag!(one("text", t)),
-            Token::Opaque(b) => tag!(one("hex", crate::types::Hex(b).to_string())),
-            Token::InAddr(a) => tag!(one("addr", Address::V4(*a))),
-            Token::InAddrEx(a) => tag!(one("addr", a)),
-            Token::Ip(ip) => tag!(ip),
-            Token::Iport(p) => tag!(one("port", p)),
-            Token::Arg(a) => tag!(a),
-            Token::Socket(x) => tag!(x),
-            Token::Seq(n) => tag!(one("seq", n)),
-            Token::IpcPerm(p) => tag!(p),
-            Token::Privset(p) => tag!(p),
-            Token::Upriv(u) => tag!(u),
-            Token::NewGroups(g) => tag!(one("gids", g)),
-            Token::ExecArgs(l)
-            | Token::ExecEnv(l)
-            | Token::Krb5Principal(l)
-            | Token::CertHash(l) => {
-                tag!(l)
+        impl<'t> Visitor<'t> for Collect<'t> {
+            fn token_type(&mut self, name: &str) {
+                self.ty = name.to_string();
             }
-            Token::Attr(a) => tag!(a),
-            Token::Exit(e) => tag!(e),
-            Token::Zonename(t) => tag!(one("zone", t)),
-            Token::SocketEx(x) => tag!(x),
-            Token::SockInet(x) => tag!(x),
-            Token::SockUnix(x) => tag!(x),
-            Token::Rights(r) => tag!(one("words", r)),
-            Token::ArgUuid(a) => tag!(a),
-            Token::ReturnUuid(r) => tag!(r),
-            Token::Identity(i) => tag!(i),
-            Token::Unknown { id, bytes } => {
-                #[derive(Serialize)]
-                struct Unknown {
-                    id: u8,
-                    hex: String,
+            fn value(&mut self, field: Field, v: Value<'t>) {
+                self.fields.push((field, Item::One(v)));
+            }
+            fn list(&mut self, field: Field, items: impl Iterator<Item = Value<'t>>) {
+                self.fields.push((field, Item::Many(items.collect())));
+            }
+        }
+        struct V<'x, 't>(&'x Value<'t>);
+        impl Serialize for V<'_, '_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self.0 {
+                    Value::Uint(n) => s.serialize_u64(*n),
+                    Value::Bool(b) => s.serialize_bool(*b),
+                    Value::Str(t) => s.serialize_str(t),
+                    Value::Bytes(b) => crate::types::serialize_bytes_lossless(b, s),
+                    Value::Addr(a) => a.serialize(s),
+                    Value::Hex(b) => s.collect_str(&crate::types::Hex(b)),
+                    Value::Uuid(u) => s.collect_str(&crate::types::Uuid(u)),
+                    Value::Word(w) => s.collect_str(&format_args!("{w:#018x}")),
                 }
-                tag!(Unknown {
-                    id: id.0,
-                    hex: crate::types::Hex(bytes).to_string(),
-                })
             }
         }
+        struct I<'x, 't>(&'x Item<'t>);
+        impl Serialize for I<'_, '_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self.0 {
+                    Item::One(v) => V(v).serialize(s),
+                    Item::Many(vs) => s.collect_seq(vs.iter().map(V)),
+                }
+            }
+        }
+        /// The fields of one nested object.
+        struct Nested<'x, 't>(&'x [(Field, Item<'t>)]);
+        impl Serialize for Nested<'_, '_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(self.0.len()))?;
+                for (f, v) in self.0 {
+                    m.serialize_entry(f.name(), &I(v))?;
+                }
+                m.end()
+            }
+        }
+        let mut c = Collect::default();
+        self.visit(&mut c);
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("type", &c.ty)?;
+        let mut rest = &c.fields[..];
+        while let Some((f, v)) = rest.first() {
+            match f.parent() {
+                None => {
+                    m.serialize_entry(f.name(), &I(v))?;
+                    rest = &rest[1..];
+                }
+                Some(p) => {
+                    let n = rest
+                        .iter()
+                        .take_while(|(g, _)| g.parent() == Some(p))
+                        .count();
+                    m.serialize_entry(p, &Nested(&rest[..n]))?;
+                    rest = &rest[n..];
+                }
+            }
+        }
+        m.end()
     }
 }

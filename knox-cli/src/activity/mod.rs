@@ -501,31 +501,7 @@ fn moment_of(ev: &Event, name: &str) -> Option<Moment> {
 /// The command line of the program a process runs, shell-quoted (its path as the first word):
 /// its last exec, or the program it inherited from its parent; `-` when the trail shows none.
 pub fn command_text<T>(p: &Process<T>) -> String {
-    let mut out = Vec::new();
-    let Some(image) = p.image() else {
-        return "-".into();
-    };
-    let argv: Vec<&[u8]> = image.argv().collect();
-    match (&image.path, argv.is_empty()) {
-        (Some(path), false) => {
-            crate::quote::shell_quote(&mut out, path);
-            for x in argv.iter().skip(1) {
-                out.push(b' ');
-                crate::quote::shell_quote(&mut out, x);
-            }
-        }
-        (None, false) => {
-            for (i, x) in argv.iter().enumerate() {
-                if i > 0 {
-                    out.push(b' ');
-                }
-                crate::quote::shell_quote(&mut out, x);
-            }
-        }
-        (Some(path), true) => crate::quote::shell_quote(&mut out, path),
-        (None, true) => out.extend_from_slice(b"-"),
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    knox_model::quote::process_command_line(p)
 }
 
 /// Whether a report shows a process: in the `--pid` scope and, with a selection, with a

@@ -9,9 +9,6 @@
 //! confused with the record's own bytes.
 
 pub mod ocsf;
-pub mod ocsf_map;
-pub mod parquet;
-pub mod rows;
 pub mod timesketch;
 
 use std::io::{self, Write};
@@ -239,37 +236,6 @@ impl Output for Stream<'_> {
     fn finish(&mut self) -> io::Result<()> {
         self.end_part()?;
         self.out.flush()
-    }
-}
-
-/// Rows into Parquet partitions.
-pub struct ParquetOut {
-    pub parts: parquet::Partitions,
-    table: parquet::Table,
-}
-
-impl ParquetOut {
-    /// Partitions under `dir`, encoded on `threads` threads (1: on the reading thread).
-    pub fn new(
-        dir: &std::path::Path,
-        table: parquet::Table,
-        threads: usize,
-    ) -> io::Result<ParquetOut> {
-        Ok(ParquetOut {
-            parts: parquet::Partitions::new(dir, table, threads)?,
-            table,
-        })
-    }
-}
-
-impl Output for ParquetOut {
-    fn line(&mut self, ev: &Event, src: &SourceInfo, line: &[u8]) -> io::Result<()> {
-        let key = parquet::partition(self.table, src.host.as_ref(), ev);
-        self.parts.add(&key, line)
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        self.parts.finish()
     }
 }
 

@@ -1,52 +1,22 @@
-//! OCSF 1.8.0 events, one JSON line per record: the class and activity from
-//! [`super::ocsf_map`], the subject as `actor`, the process model's processes with their stable
-//! ids, the outcome as `status_*`, and every token under `unmapped.bsm`.
+//! OCSF 1.8.0 events, one JSON line per record: the class, activity, status and objects that
+//! `knox_model::ocsf` says the record's facts fill, the subject as `actor`, the process model's
+//! processes with their stable ids, and every token under `unmapped.bsm`.
 
-use bsm_format::token::AUID_UNSET;
-use bsm_format::{BsmErrno, Record};
-use knox_model::{Act, Endpoint, Event, NetOp, Outcome, Process};
+use bsm_format::Record;
+use knox_model::ocsf::{
+    basename, file_type, mapping_of, objects_of, process_of, status_of, user_of, Class, Device,
+    FileFacts, Program, PROFILES, VERSION,
+};
+use knox_model::{Act, Endpoint, Event, Process};
 
-use super::ocsf_map::{fallback, mapping, Class, Mapping, NetOutcome};
 use super::{mark, At, Cache, Format, Writer};
 use crate::jsonw::{self, Obj};
 
-/// The OCSF version written.
-pub const VERSION: &str = "1.8.0";
-
-/// The profiles every event uses: `host` (the device and the actor).
-pub const PROFILES: &[&str] = &["host"];
-
-/// ECONNREFUSED in BSM's numbering.
-const ECONNREFUSED: u8 = 146;
-
 /// Writes OCSF events.
-pub struct Ocsf {
-    /// `unmapped` as JSON text rather than an object (for Parquet, whose columns are fixed).
-    pub unmapped_text: bool,
-}
-
-/// The class and activity of an event.
-pub fn mapping_of<B: AsRef<[u8]>>(ev: &Event<B>) -> Mapping {
-    let net = match ev.errno() {
-        None => NetOutcome::Succeeded,
-        Some(BsmErrno(ECONNREFUSED)) => NetOutcome::Refused,
-        Some(_) => NetOutcome::Failed,
-    };
-    fallback(
-        mapping(ev.act, net),
-        ev.subject.is_some(),
-        ev.path().is_some(),
-    )
-}
+pub struct Ocsf;
 
 fn millis(t: bsm_format::Time) -> u64 {
     t.sec.saturating_mul(1000).saturating_add(t.msec)
-}
-
-fn basename(path: &[u8]) -> &[u8] {
-    path.rsplit(|&c| c == b'/')
-        .find(|s| !s.is_empty())
-        .unwrap_or(path)
 }
 
 /// A user object: uid as text, the name from the accounts, admin for root.
@@ -70,29 +40,15 @@ fn session(o: &mut Vec<u8>, sid: u32) {
     o.extend_from_slice(b"\"}");
 }
 
-/// The OCSF file type of an attr token's mode.
-fn file_type(mode: Option<u32>) -> u64 {
-    match mode.map(|m| m & 0o170000) {
-        Some(0o100000) => 1,
-        Some(0o040000) => 2,
-        Some(0o020000) => 3,
-        Some(0o060000) => 4,
-        Some(0o140000) => 5,
-        Some(0o010000) => 6,
-        Some(0o120000) => 7,
-        _ => 0,
+fn file(o: &mut Vec<u8>, f: FileFacts<'_>, w: &Writer<'_>) {
+    let mut x = Obj::new(o);
+    x.bytes("path", f.path);
+    x.bytes("name", basename(f.path));
+    x.u64("type_id", file_type(f.attr.map(|a| a.mode)) as u64);
+    if let Some(a) = f.attr {
+        user(x.key("owner"), a.uid, w.accounts);
     }
-}
-
-fn file(o: &mut Vec<u8>, path: &[u8], mode: Option<u32>, owner: Option<u32>, w: &Writer<'_>) {
-    let mut f = Obj::new(o);
-    f.bytes("path", path);
-    f.bytes("name", basename(path));
-    f.u64("type_id", file_type(mode));
-    if let Some(uid) = owner {
-        user(f.key("owner"), uid, w.accounts);
-    }
-    f.end();
+    x.end();
 }
 
 fn endpoint(o: &mut Vec<u8>, e: Endpoint<'_>) {
@@ -109,19 +65,27 @@ fn endpoint(o: &mut Vec<u8>, e: Endpoint<'_>) {
     x.end();
 }
 
-/// The device itself as a network endpoint (for calls that name no address).
-fn device_endpoint(o: &mut Vec<u8>, host: Option<&str>) {
+/// The device itself as a network endpoint (for calls that name no address): its name, and its
+/// address when a header_ex token gives it. Only called when one of the two is known.
+fn device_endpoint(o: &mut Vec<u8>, d: &Device<'_>) {
     let mut x = Obj::new(o);
-    x.str("name", host.unwrap_or("localhost"));
-    if let Some(h) = host {
+    let ip = d.ip.map(|a| a.to_string());
+    if let Some(name) = d.host.or(ip.as_deref()) {
+        x.str("name", name);
+    }
+    if let Some(h) = d.host {
         x.str("hostname", h);
+    }
+    if let Some(ip) = &ip {
+        x.str("ip", ip);
     }
     x.end();
 }
 
 impl Format for Ocsf {
     fn line(&self, out: &mut Vec<u8>, w: &mut Writer<'_>, ev: &Event<&[u8]>, rec: &Record<'_>) {
-        let map = mapping_of(ev);
+        let device = Device::of(w.src.host.as_deref(), rec);
+        let map = mapping_of(ev, &device);
         let (cat_uid, cat_name) = map.class.category();
         let info = w.settings.events.get(ev.event.0);
         let mut o = Obj::new(out);
@@ -141,36 +105,16 @@ impl Format for Ocsf {
         o.u64("severity_id", 1);
         o.str("severity", "Informational");
         o.u64("time", millis(ev.time));
-        match ev.outcome() {
-            Outcome::Success => {
-                o.u64("status_id", 1);
-                o.str("status", "Success");
-            }
-            Outcome::Failure(e) => {
-                o.u64("status_id", 2);
-                o.str("status", "Failure");
-                o.str("status_code", e.name().unwrap_or("unknown"));
-                if let Some(d) = e.description() {
-                    o.str("status_detail", d);
-                }
-            }
-            Outcome::Unknown => {
-                o.u64("status_id", 0);
-                o.str("status", "Unknown");
-            }
+        let status = status_of(ev);
+        o.u64("status_id", status.id as u64);
+        o.str("status", status.name);
+        if let Some(code) = status.code() {
+            o.str("status_code", &code);
         }
-        // A short message: the event and what it touched.
-        let mut msg = info.map_or_else(|| ev.act.name().to_string(), |e| e.description.clone());
-        if let Some(p) = ev.path() {
-            msg.push(' ');
-            msg.push_str(&String::from_utf8_lossy(p));
-        } else if let Some(a) = ev.remote().or(ev.local()) {
-            msg.push(' ');
-            msg.push_str(&a.to_string());
-        } else if let Some(t) = ev.text() {
-            msg.push(' ');
-            msg.push_str(&String::from_utf8_lossy(t));
+        if let Some(detail) = status.detail() {
+            o.str("status_detail", &detail);
         }
+        let msg = knox_model::ocsf::message(ev, info.map(|e| e.description.as_str()));
         o.str("message", &msg);
 
         let mut m = Obj::new(o.key("metadata"));
@@ -199,10 +143,8 @@ impl Format for Ocsf {
         if let Some(h) = &w.src.host {
             d.str("hostname", h);
         }
-        if let Ok(Some(h)) = rec.header() {
-            if let Some(bsm_format::token::HostAddress::Ip(a)) = h.host {
-                d.str("ip", &a.to_string());
-            }
+        if let Some(a) = device.ip {
+            d.str("ip", &a.to_string());
         }
         d.end();
 
@@ -212,97 +154,63 @@ impl Format for Ocsf {
                 a.key("process"),
                 if ev.act == Act::Exec { b'B' } else { b'A' },
             );
-            let who = if subj.auid == AUID_UNSET {
-                subj.euid
-            } else {
-                subj.auid
-            };
-            user(a.key("user"), who, w.accounts);
+            user(a.key("user"), user_of(&subj), w.accounts);
             session(a.key("session"), subj.sid);
             a.end();
         }
 
-        match map.class {
-            Class::Process => {
-                mark(o.key("process"), b'P');
-                if let Some(x) = ev.exit {
-                    o.u64("exit_code", x.status as u64);
-                }
-            }
-            Class::FileSystem => {
-                let mut paths = ev.paths();
-                if let Some(first) = paths.next() {
-                    let attr = ev.attr;
-                    file(
-                        o.key("file"),
-                        first,
-                        attr.map(|a| a.mode),
-                        attr.map(|a| a.uid),
-                        w,
-                    );
-                    if map.activity_id == 5 {
-                        if let Some(to) = paths.last() {
-                            file(o.key("file_result"), to, None, None, w);
-                        }
-                    }
-                }
-            }
-            Class::Network => {
-                let (local, remote) = (ev.local(), ev.remote());
-                // What accept returns is the peer that connected: the source.
-                let (src, dst) = if ev.act == Act::Net(NetOp::Accept) {
-                    (remote, local)
-                } else {
-                    (local, remote)
-                };
-                match src {
-                    Some(e) => endpoint(o.key("src_endpoint"), e),
-                    None if dst.is_none() => {
-                        device_endpoint(o.key("src_endpoint"), w.src.host.as_deref())
-                    }
-                    None => {}
-                }
-                if let Some(e) = dst {
-                    endpoint(o.key("dst_endpoint"), e);
-                }
-                let direction = match ev.act {
-                    Act::Net(NetOp::Accept) => 1,
-                    Act::Net(NetOp::Connect) => 2,
-                    _ => 0,
-                };
-                let mut c = Obj::new(o.key("connection_info"));
-                c.u64("direction_id", direction);
-                c.end();
-            }
-            Class::Authentication | Class::AccountChange => {
-                if let Some(subj) = ev.subject {
-                    let who = if subj.auid == AUID_UNSET {
-                        subj.euid
-                    } else {
-                        subj.auid
-                    };
-                    user(o.key("user"), who, w.accounts);
-                    if map.class == Class::Authentication {
-                        session(o.key("session"), subj.sid);
-                        let mut svc = Obj::new(o.key("service"));
-                        let name = info.map_or("bsm", |e| e.name.trim_start_matches("AUE_"));
-                        svc.str("name", name);
-                        svc.end();
-                    }
-                }
-            }
-            Class::EventLog => o.str("log_name", "audit"),
-            Class::Base => {}
+        let objects = objects_of(ev, &map);
+        if map.class == Class::Process {
+            mark(o.key("process"), b'P');
+        }
+        if let Some(x) = objects.exit_code {
+            o.u64("exit_code", x as u64);
+        }
+        if let Some(f) = objects.file {
+            file(o.key("file"), f, w);
+        }
+        if let Some(p) = objects.file_result {
+            file(
+                o.key("file_result"),
+                FileFacts {
+                    path: p,
+                    attr: None,
+                },
+                w,
+            );
+        }
+        if let Some(e) = objects.src {
+            endpoint(o.key("src_endpoint"), e);
+        }
+        if objects.src_is_device {
+            device_endpoint(o.key("src_endpoint"), &device);
+        }
+        if let Some(e) = objects.dst {
+            endpoint(o.key("dst_endpoint"), e);
+        }
+        if let Some(d) = objects.direction_id {
+            let mut c = Obj::new(o.key("connection_info"));
+            c.u64("direction_id", d as u64);
+            c.end();
+        }
+        if let Some(u) = objects.user {
+            user(o.key("user"), u, w.accounts);
+        }
+        if let Some(sid) = objects.session {
+            session(o.key("session"), sid);
+        }
+        if objects.service {
+            let mut svc = Obj::new(o.key("service"));
+            let name = info.map_or("bsm", |e| e.name.trim_start_matches("AUE_"));
+            svc.str("name", name);
+            svc.end();
+        }
+        if let Some(l) = objects.log_name {
+            o.str("log_name", l);
         }
 
         // Everything the record holds, as `knox json` writes its tokens.
-        let mut text = Vec::new();
-        let unmapped = if self.unmapped_text {
-            &mut text
-        } else {
-            o.key("unmapped")
-        };
-        let mut u = Obj::new(unmapped);
+        let mut u = Obj::new(o.key("unmapped"));
         let mut b = Obj::new(u.key("bsm"));
         b.str("file", &w.src.name);
         b.u64("offset", ev.offset());
@@ -322,9 +230,6 @@ impl Format for Ocsf {
         b.key("tokens").extend_from_slice(&w.scratch);
         b.end();
         u.end();
-        if self.unmapped_text {
-            o.str("unmapped", &String::from_utf8_lossy(&text));
-        }
         o.end();
         out.push(b'\n');
     }
@@ -350,29 +255,15 @@ impl Format for Ocsf {
                 None => process(out, None, None, ev.subject.map(|s| s.pid), at),
             },
             b'P' => {
-                let attempted = || Some((ev.path(), ev.argv()));
-                let subject = ev.subject.map(|s| s.pid);
-                match ev.act {
-                    Act::Exec if !ev.failed() => process(out, at.subject(), None, subject, at),
-                    Act::Exec => process(out, at.subject(), attempted(), subject, at),
-                    Act::Spawn | Act::Fork(_) => match ev.child() {
-                        Some(c) => {
-                            let over = (ev.act == Act::Spawn && at.process(c).is_none())
-                                .then(attempted)
-                                .flatten();
-                            process(out, at.process(c), over, Some(c), at)
-                        }
-                        None if ev.act == Act::Spawn => {
-                            process(out, None, attempted(), subject, at)
-                        }
-                        None => process(out, at.subject(), None, subject, at),
-                    },
-                    Act::Signal | Act::Trace => {
-                        let t = ev.target_pid();
-                        process(out, t.and_then(|t| at.process(t)), None, t.or(subject), at)
-                    }
-                    _ => process(out, at.subject(), None, subject, at),
-                }
+                let r = process_of(ev);
+                let running = r.lookup.and_then(|pid| at.process(pid));
+                let attempted = match r.program {
+                    Program::Model => false,
+                    Program::Record => true,
+                    Program::RecordIfUnknown => running.is_none(),
+                };
+                let program = attempted.then(|| (ev.path(), ev.argv()));
+                process(out, running, program, r.pid, at)
             }
             _ => out.extend_from_slice(b"null"),
         }
@@ -398,30 +289,31 @@ fn process(
         }
     }
     // The program: the record's, else the one the model says the process runs.
-    let (path, cmd) = match program {
+    let mut cmd = Vec::new();
+    let path = match program {
         Some((path, argv)) => {
-            let mut cmd = Vec::new();
-            let words: Vec<&[u8]> = argv.map(|a| a.iter().collect()).unwrap_or_default();
-            command(&mut cmd, path, &words);
-            (path.map(<[u8]>::to_vec), cmd)
+            knox_model::quote::command_line(
+                &mut cmd,
+                path,
+                argv.into_iter().flat_map(|a| a.iter()),
+            );
+            path
         }
         None => match p.and_then(|p| p.image()) {
             Some(img) => {
-                let mut cmd = Vec::new();
-                let words: Vec<&[u8]> = img.argv().collect();
-                command(&mut cmd, img.path.as_deref(), &words);
-                (img.path.as_ref().map(|p| p.to_vec()), cmd)
+                knox_model::quote::command_line(&mut cmd, img.path.as_deref(), img.argv());
+                img.path.as_deref()
             }
-            None => (None, Vec::new()),
+            None => None,
         },
     };
-    if let Some(path) = &path {
+    if let Some(path) = path {
         o.bytes("name", basename(path));
     }
     if !cmd.is_empty() {
         o.bytes("cmd_line", &cmd);
     }
-    if let Some(path) = &path {
+    if let Some(path) = path {
         let mut f = Obj::new(o.key("file"));
         f.bytes("path", path);
         f.bytes("name", basename(path));
@@ -446,20 +338,4 @@ fn process(
         }
     }
     o.end();
-}
-
-/// A command line: the program's path, then its arguments after the first, shell-quoted.
-fn command(out: &mut Vec<u8>, path: Option<&[u8]>, argv: &[&[u8]]) {
-    let words = match path {
-        Some(p) => std::iter::once(p)
-            .chain(argv.iter().skip(1).copied())
-            .collect::<Vec<_>>(),
-        None => argv.to_vec(),
-    };
-    for (i, w) in words.iter().enumerate() {
-        if i > 0 {
-            out.push(b' ');
-        }
-        crate::quote::shell_quote(out, w);
-    }
 }

@@ -4,60 +4,7 @@
 use bsm_format::{BsmErrno, Time};
 use chrono::TimeZone;
 
-/// Two decimal digits of each number below 100.
-const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-2021222324252627282930313233343536373839\
-4041424344454647484950515253545556575859\
-6061626364656667686970717273747576777879\
-8081828384858687888990919293949596979899";
-
-/// Appends an unsigned decimal (two digits per division).
-#[inline]
-pub fn uint(out: &mut Vec<u8>, mut n: u64) {
-    if n < 10 {
-        out.push(b'0' + n as u8);
-        return;
-    }
-    // Room for the longest number is added as a copy of known size (a few instructions) and
-    // the digits written in place, then the rest cut off: copying digits made elsewhere would
-    // be a call into libc's memmove for every number, or a stall reloading what was just
-    // stored.
-    let width = n.ilog10() as usize + 1;
-    let start = out.len();
-    out.extend_from_slice(&[0u8; 20]);
-    let buf = &mut out[start..start + width];
-    let mut i = width;
-    // Four digits per division: half the chain of dependent divisions of two at a time.
-    while n >= 10_000 {
-        let r = (n % 10_000) as usize;
-        n /= 10_000;
-        let (hi, lo) = (r / 100 * 2, r % 100 * 2);
-        i -= 4;
-        buf[i..i + 2].copy_from_slice(&DIGITS[hi..hi + 2]);
-        buf[i + 2..i + 4].copy_from_slice(&DIGITS[lo..lo + 2]);
-    }
-    if n >= 100 {
-        let d = (n % 100) as usize * 2;
-        n /= 100;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
-    }
-    if n >= 10 {
-        let d = n as usize * 2;
-        buf[0..2].copy_from_slice(&DIGITS[d..d + 2]);
-    } else {
-        buf[0] = b'0' + n as u8;
-    }
-    out.truncate(start + width);
-}
-
-/// Appends a signed decimal.
-pub fn int(out: &mut Vec<u8>, n: i64) {
-    if n < 0 {
-        out.push(b'-');
-    }
-    uint(out, n.unsigned_abs());
-}
+pub use bsm_format::json::{int, uint};
 
 /// Appends `n` in base `1 << bits` (hex: 4, octal: 3) with lowercase digits, no prefix.
 fn power_of_two_base(out: &mut Vec<u8>, mut n: u64, bits: u32) {
