@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use arrow_array::builder::{Date32Builder, TimestampMillisecondBuilder};
+use arrow_array::builder::Date32Builder;
 use arrow_array::{ArrayRef, Date32Array, StringArray};
 
 /// Text for a column: the bytes when they are UTF-8, else with the bad bytes replaced (the
@@ -23,11 +23,6 @@ pub(crate) fn millis(t: bsm_format::Time) -> i64 {
 /// The UTC day of a time, in days since the epoch.
 pub(crate) fn day(t: bsm_format::Time) -> i32 {
     (t.sec / 86_400).min(i32::MAX as u64) as i32
-}
-
-/// A timestamp builder of the tables' time type.
-pub(crate) fn time_builder() -> TimestampMillisecondBuilder {
-    TimestampMillisecondBuilder::new().with_timezone("+00:00")
 }
 
 /// The rows' days, as the loop's threads note them.

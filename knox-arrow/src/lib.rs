@@ -58,6 +58,11 @@ pub struct Options {
     pub accounts: Accounts,
     /// The records to keep (all when none).
     pub select: Option<Arc<Select>>,
+    /// Batches as the Parquet export's partitions hold the rows: the tokens table in one batch
+    /// per token type, each with its type's columns only (`type=T/`), the OCSF table in one
+    /// batch per class (`class=C/`), rather than every row in input order in the table's own
+    /// schema.
+    pub split: bool,
 }
 
 impl Options {
@@ -71,6 +76,7 @@ impl Options {
             acts: Arc::new(acts),
             accounts,
             select: None,
+            split: false,
         }
     }
 }
@@ -111,16 +117,22 @@ impl<'o> Context<'o> {
 
 /// A table's columns as the loop's threads build them.
 enum Local {
-    Records(records::Local),
-    Tokens(tokens::Local),
-    Ocsf(Box<ocsf::Local>),
+    Records(Box<records::Local>),
+    Tokens(Box<tokens::Local>),
+    TokenTypes(tokens::Types),
+    Ocsf(ocsf::ByClass<Box<ocsf::Local>>),
 }
 
 /// What a part's records filled, waiting for the process model.
 enum LocalPart {
     Records(Vec<arrow_array::ArrayRef>, arrow_array::Date32Array),
-    Tokens(Vec<arrow_array::ArrayRef>, arrow_array::Date32Array),
-    Ocsf(Box<ocsf::LocalPart>),
+    Tokens(
+        arrow_schema::SchemaRef,
+        Vec<arrow_array::ArrayRef>,
+        arrow_array::Date32Array,
+    ),
+    TokenTypes(Vec<tokens::TypePart>),
+    Ocsf(Vec<(usize, ocsf::LocalPart)>),
 }
 
 /// A record on its way to the process model: its facts, whether it has a row, and its OCSF
@@ -152,9 +164,10 @@ impl<'o> Rows<'o> {
             opts,
             cx: Context::new(opts),
             local: match opts.table {
-                Table::Records => Local::Records(records::Local::new(1024)),
-                Table::Tokens => Local::Tokens(tokens::Local::new()),
-                Table::Ocsf => Local::Ocsf(Box::new(ocsf::Local::new())),
+                Table::Records => Local::Records(Box::new(records::Local::new(1024))),
+                Table::Tokens if opts.split => Local::TokenTypes(tokens::Types::new()),
+                Table::Tokens => Local::Tokens(Box::new(tokens::Local::new())),
+                Table::Ocsf => Local::Ocsf(ocsf::ByClass::new(opts.split)),
             },
             items: Vec::new(),
         }
@@ -175,8 +188,12 @@ impl Mapper for Rows<'_> {
             Ok(Some(ev)) => ev,
             Ok(None) => {
                 // A trail's `file` token: a row of the tokens table only.
-                if let (Local::Tokens(t), true) = (&mut self.local, selected) {
-                    t.record(&src.name, file_time(rec), rec);
+                if selected {
+                    match &mut self.local {
+                        Local::Tokens(t) => t.record(&src.name, file_time(rec), rec),
+                        Local::TokenTypes(t) => t.record(&src.name, file_time(rec), rec),
+                        _ => {}
+                    }
                 }
                 return None;
             }
@@ -192,9 +209,22 @@ impl Mapper for Rows<'_> {
                 // The process model has nothing to add to tokens.
                 return error;
             }
+            Local::TokenTypes(t) => {
+                if selected {
+                    t.record(&src.name, ev.time, rec);
+                }
+                return error;
+            }
             Local::Records(r) if selected => r.record(&mut self.cx, &src.name, &ev, rec),
             Local::Ocsf(o) if selected => {
-                class = o.record(&mut self.cx, &src.name, src.host.as_deref(), &ev, rec)
+                let (device, map) = ocsf::classify(src.host.as_deref(), &ev, rec);
+                class = map.class;
+                o.of(class, || Box::new(ocsf::Local::new(1024))).record(
+                    &mut self.cx,
+                    &src.name,
+                    (&device, map),
+                    &ev,
+                );
             }
             _ => {}
         }
@@ -218,10 +248,17 @@ impl Mapper for Rows<'_> {
                 LocalPart::Records(c, d)
             }
             Local::Tokens(t) => {
+                let schema = t.batch_schema();
                 let (c, d) = t.take();
-                LocalPart::Tokens(c, d)
+                LocalPart::Tokens(schema, c, d)
             }
-            Local::Ocsf(o) => LocalPart::Ocsf(Box::new(o.take())),
+            Local::TokenTypes(t) => LocalPart::TokenTypes(t.take()),
+            Local::Ocsf(o) => LocalPart::Ocsf(
+                o.each()
+                    .filter(|(_, l)| !l.is_empty())
+                    .map(|(i, l)| (i, l.take()))
+                    .collect(),
+            ),
         };
         let next = Vec::with_capacity(self.items.len() + self.items.len() / 8);
         Part {
@@ -256,8 +293,8 @@ pub trait Output {
 /// The process model's side of a table.
 enum Processes {
     None,
-    Records(records::Processes),
-    Ocsf(Box<ocsf::Processes>),
+    Records(Box<records::Processes>),
+    Ocsf(ocsf::ByClass<Box<ocsf::Processes>>),
 }
 
 /// The loop's sink: the process model takes every record in input order, the model's columns
@@ -279,9 +316,9 @@ impl<'o, O: Output> Assemble<'o, O> {
             cx: Context::new(opts),
             model: Model::new(),
             processes: match opts.table {
-                Table::Records => Processes::Records(records::Processes::new(1024)),
+                Table::Records => Processes::Records(Box::new(records::Processes::new(1024))),
                 Table::Tokens => Processes::None,
-                Table::Ocsf => Processes::Ocsf(Box::new(ocsf::Processes::new())),
+                Table::Ocsf => Processes::Ocsf(ocsf::ByClass::new(opts.split)),
             },
             output,
             rows: 0,
@@ -294,9 +331,9 @@ impl<O: Output> Sink<Part> for Assemble<'_, O> {
         let host = self.model.host(src.host.as_deref());
         for item in &part.items {
             let before = match &mut self.processes {
-                Processes::Ocsf(p) if item.selected => {
-                    p.before(&self.model, host, &item.ev, &mut self.cx)
-                }
+                Processes::Ocsf(p) if item.selected => p
+                    .of(item.class, || Box::new(ocsf::Processes::new(1024)))
+                    .before(&self.model, host, &item.ev, &mut self.cx),
                 _ => false,
             };
             self.model.apply(host, &item.ev);
@@ -309,13 +346,15 @@ impl<O: Output> Sink<Part> for Assemble<'_, O> {
                             .and_then(|s| self.model.running_pid(host, s.pid));
                         p.row(subject);
                     }
-                    Processes::Ocsf(p) => p.after(
-                        &self.model,
-                        host,
-                        &item.ev,
-                        (before, item.class),
-                        &mut self.cx,
-                    ),
+                    Processes::Ocsf(p) => p
+                        .of(item.class, || Box::new(ocsf::Processes::new(1024)))
+                        .after(
+                            &self.model,
+                            host,
+                            &item.ev,
+                            (before, item.class),
+                            &mut self.cx,
+                        ),
                     Processes::None => {}
                 }
             }
@@ -323,16 +362,30 @@ impl<O: Output> Sink<Part> for Assemble<'_, O> {
             self.model.changes().for_each(drop);
         }
         let host_name = src.host.as_deref();
-        let batch = match (part.local, &mut self.processes) {
-            (LocalPart::Records(c, d), Processes::Records(p)) => p.assemble(c, d, host_name),
-            (LocalPart::Tokens(c, d), _) => tokens::assemble(c, d, host_name),
-            (LocalPart::Ocsf(l), Processes::Ocsf(p)) => p.assemble(*l, host_name),
+        let batches = match (part.local, &mut self.processes) {
+            (LocalPart::Records(c, d), Processes::Records(p)) => {
+                vec![p.assemble(c, d, host_name)]
+            }
+            (LocalPart::Tokens(s, c, d), _) => vec![tokens::assemble(s, c, d, host_name)],
+            (LocalPart::TokenTypes(parts), _) => parts
+                .into_iter()
+                .map(|t| tokens::assemble(t.schema, t.columns, t.days, host_name))
+                .collect(),
+            (LocalPart::Ocsf(parts), Processes::Ocsf(p)) => parts
+                .into_iter()
+                .map(|(i, l)| {
+                    p.at(i, || Box::new(ocsf::Processes::new(1024)))
+                        .assemble(l, host_name)
+                })
+                .collect(),
             _ => return Err(io::Error::other("a part of another table")),
-        }
-        .map_err(io::Error::other)?;
-        if batch.num_rows() > 0 {
-            self.rows += batch.num_rows() as u64;
-            self.output.batch(batch)?;
+        };
+        for batch in batches {
+            let batch = batch.map_err(io::Error::other)?;
+            if batch.num_rows() > 0 {
+                self.rows += batch.num_rows() as u64;
+                self.output.batch(batch)?;
+            }
         }
         Ok(())
     }

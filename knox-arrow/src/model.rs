@@ -10,7 +10,7 @@ use knox_model::Process;
 /// starts with its parent's).
 #[derive(Debug, Default)]
 pub struct Cache {
-    command_line: RefCell<Option<(usize, Arc<str>)>>,
+    command_line: RefCell<Option<(usize, Option<Arc<str>>)>>,
 }
 
 impl knox_model::Data for Cache {
@@ -22,8 +22,9 @@ impl knox_model::Data for Cache {
 }
 
 impl Cache {
-    /// The command line of the program `p` runs (the process this cache belongs to).
-    pub(crate) fn command_line(&self, p: &Process<Cache>) -> Arc<str> {
+    /// The command line of the program `p` runs (the process this cache belongs to); none
+    /// when the trail shows neither its path nor its arguments.
+    pub(crate) fn command_line(&self, p: &Process<Cache>) -> Option<Arc<str>> {
         // The program, by where its image lives (shared between parent and child).
         let key = p
             .image()
@@ -32,7 +33,14 @@ impl Cache {
         match &*c {
             Some((k, text)) if *k == key => text.clone(),
             _ => {
-                let text: Arc<str> = knox_model::quote::process_command_line(p).into();
+                let mut out = Vec::new();
+                let text: Option<Arc<str>> = match p.image() {
+                    Some(i) => {
+                        knox_model::quote::command_line(&mut out, i.path.as_deref(), i.argv())
+                            .then(|| String::from_utf8_lossy(&out).into())
+                    }
+                    None => None,
+                };
                 *c = Some((key, text.clone()));
                 text
             }

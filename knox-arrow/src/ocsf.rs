@@ -14,7 +14,7 @@ use arrow_schema::{DataType, Fields};
 use bsm_format::Record;
 use knox_model::ocsf::{
     basename, file_type, mapping_of, objects_of, process_of, status_of, user_of, Class, Device,
-    FileFacts, Program, PROFILES, VERSION,
+    FileFacts, Mapping, Program, PROFILES, VERSION,
 };
 use knox_model::{Act, Endpoint, Event, Host, Model, Process};
 
@@ -58,12 +58,12 @@ struct UserCols {
 }
 
 impl UserCols {
-    fn new() -> UserCols {
+    fn new(rows: usize) -> UserCols {
         UserCols {
-            valid: NullBufferBuilder::new(0),
-            uid: StringBuilder::new(),
-            name: StringBuilder::new(),
-            type_id: Int32Builder::new(),
+            valid: NullBufferBuilder::new(rows),
+            uid: StringBuilder::with_capacity(rows, rows * 8),
+            name: StringBuilder::with_capacity(rows, rows * 8),
+            type_id: Int32Builder::with_capacity(rows),
         }
     }
 
@@ -72,7 +72,10 @@ impl UserCols {
             Some(uid) => {
                 self.valid.append_non_null();
                 // Ids as the kernel's signed ints: an unset audit user is -1.
-                self.uid.append_value((uid as i32).to_string());
+                let mut digits = Vec::with_capacity(12);
+                bsm_format::json::int(&mut digits, uid as i32 as i64);
+                self.uid
+                    .append_value(std::str::from_utf8(&digits).unwrap_or_default());
                 self.name.append_option(cx.user_name(uid));
                 self.type_id.append_value(if uid == 0 { 2 } else { 1 });
             }
@@ -105,16 +108,24 @@ struct SessionCols {
 }
 
 impl SessionCols {
-    fn new() -> SessionCols {
+    fn new(rows: usize) -> SessionCols {
         SessionCols {
-            valid: NullBufferBuilder::new(0),
-            uid: StringBuilder::new(),
+            valid: NullBufferBuilder::new(rows),
+            uid: StringBuilder::with_capacity(rows, rows * 8),
         }
     }
 
     fn append(&mut self, sid: Option<u32>) {
         self.valid.append(sid.is_some());
-        self.uid.append_option(sid.map(|s| s.to_string()));
+        match sid {
+            Some(sid) => {
+                let mut digits = Vec::with_capacity(12);
+                bsm_format::json::uint(&mut digits, sid as u64);
+                self.uid
+                    .append_value(std::str::from_utf8(&digits).unwrap_or_default());
+            }
+            None => self.uid.append_null(),
+        }
     }
 
     fn finish(&mut self, fields: Fields) -> ArrayRef {
@@ -136,13 +147,13 @@ struct FileCols {
 }
 
 impl FileCols {
-    fn new() -> FileCols {
+    fn new(rows: usize) -> FileCols {
         FileCols {
-            valid: NullBufferBuilder::new(0),
-            path: StringBuilder::new(),
-            name: StringBuilder::new(),
-            type_id: Int32Builder::new(),
-            owner: UserCols::new(),
+            valid: NullBufferBuilder::new(rows),
+            path: StringBuilder::with_capacity(rows, rows * 8),
+            name: StringBuilder::with_capacity(rows, rows * 8),
+            type_id: Int32Builder::with_capacity(rows),
+            owner: UserCols::new(rows),
         }
     }
 
@@ -202,13 +213,13 @@ struct EndpointCols {
 }
 
 impl EndpointCols {
-    fn new() -> EndpointCols {
+    fn new(rows: usize) -> EndpointCols {
         EndpointCols {
-            valid: NullBufferBuilder::new(0),
-            name: StringBuilder::new(),
-            ip: StringBuilder::new(),
-            port: Int32Builder::new(),
-            hostname: StringBuilder::new(),
+            valid: NullBufferBuilder::new(rows),
+            name: StringBuilder::with_capacity(rows, rows * 8),
+            ip: StringBuilder::with_capacity(rows, rows * 8),
+            port: Int32Builder::with_capacity(rows),
+            hostname: StringBuilder::with_capacity(rows, rows * 8),
         }
     }
 
@@ -321,78 +332,80 @@ pub(crate) struct Local {
 }
 
 impl Local {
-    pub(crate) fn new() -> Local {
+    pub(crate) fn new(rows: usize) -> Local {
         Local {
-            class_uid: Int32Builder::new(),
-            class_name: StringBuilder::new(),
-            category_uid: Int32Builder::new(),
-            category_name: StringBuilder::new(),
-            activity_id: Int32Builder::new(),
-            activity_name: StringBuilder::new(),
-            type_uid: Int64Builder::new(),
-            type_name: StringBuilder::new(),
-            severity_id: Int32Builder::new(),
-            severity: StringBuilder::new(),
-            time: crate::columns::time_builder(),
-            status_id: Int32Builder::new(),
-            status: StringBuilder::new(),
-            status_code: StringBuilder::new(),
-            status_detail: StringBuilder::new(),
-            message: StringBuilder::new(),
-            m_version: StringBuilder::new(),
-            m_product_name: StringBuilder::new(),
-            m_product_vendor: StringBuilder::new(),
-            m_product_version: StringBuilder::new(),
-            m_profiles: ListBuilder::new(StringBuilder::new()),
-            m_event_code: StringBuilder::new(),
-            m_log_name: StringBuilder::new(),
-            m_uid: StringBuilder::new(),
-            d_type_id: Int32Builder::new(),
-            d_name: StringBuilder::new(),
-            d_hostname: StringBuilder::new(),
-            d_ip: StringBuilder::new(),
-            actor: NullBufferBuilder::new(0),
-            actor_user: UserCols::new(),
-            actor_session: SessionCols::new(),
-            exit_code: Int32Builder::new(),
-            file: FileCols::new(),
-            file_result: FileCols::new(),
-            src: EndpointCols::new(),
-            dst: EndpointCols::new(),
-            connection: NullBufferBuilder::new(0),
-            direction_id: Int32Builder::new(),
-            user: UserCols::new(),
-            session: SessionCols::new(),
-            service: NullBufferBuilder::new(0),
-            service_name: StringBuilder::new(),
-            log_name: StringBuilder::new(),
-            u_file: StringBuilder::new(),
-            u_offset: Int64Builder::new(),
-            u_event: Int32Builder::new(),
-            u_event_name: StringBuilder::new(),
-            u_modifier: Int32Builder::new(),
-            days: Days::default(),
+            class_uid: Int32Builder::with_capacity(rows),
+            class_name: StringBuilder::with_capacity(rows, rows * 8),
+            category_uid: Int32Builder::with_capacity(rows),
+            category_name: StringBuilder::with_capacity(rows, rows * 8),
+            activity_id: Int32Builder::with_capacity(rows),
+            activity_name: StringBuilder::with_capacity(rows, rows * 8),
+            type_uid: Int64Builder::with_capacity(rows),
+            type_name: StringBuilder::with_capacity(rows, rows * 8),
+            severity_id: Int32Builder::with_capacity(rows),
+            severity: StringBuilder::with_capacity(rows, rows * 8),
+            time: TimestampMillisecondBuilder::with_capacity(rows).with_timezone("+00:00"),
+            status_id: Int32Builder::with_capacity(rows),
+            status: StringBuilder::with_capacity(rows, rows * 8),
+            status_code: StringBuilder::with_capacity(rows, rows * 8),
+            status_detail: StringBuilder::with_capacity(rows, rows * 8),
+            message: StringBuilder::with_capacity(rows, rows * 8),
+            m_version: StringBuilder::with_capacity(rows, rows * 8),
+            m_product_name: StringBuilder::with_capacity(rows, rows * 8),
+            m_product_vendor: StringBuilder::with_capacity(rows, rows * 8),
+            m_product_version: StringBuilder::with_capacity(rows, rows * 8),
+            m_profiles: ListBuilder::with_capacity(
+                StringBuilder::with_capacity(rows, rows * 8),
+                rows,
+            ),
+            m_event_code: StringBuilder::with_capacity(rows, rows * 8),
+            m_log_name: StringBuilder::with_capacity(rows, rows * 8),
+            m_uid: StringBuilder::with_capacity(rows, rows * 8),
+            d_type_id: Int32Builder::with_capacity(rows),
+            d_name: StringBuilder::with_capacity(rows, rows * 8),
+            d_hostname: StringBuilder::with_capacity(rows, rows * 8),
+            d_ip: StringBuilder::with_capacity(rows, rows * 8),
+            actor: NullBufferBuilder::new(rows),
+            actor_user: UserCols::new(rows),
+            actor_session: SessionCols::new(rows),
+            exit_code: Int32Builder::with_capacity(rows),
+            file: FileCols::new(rows),
+            file_result: FileCols::new(rows),
+            src: EndpointCols::new(rows),
+            dst: EndpointCols::new(rows),
+            connection: NullBufferBuilder::new(rows),
+            direction_id: Int32Builder::with_capacity(rows),
+            user: UserCols::new(rows),
+            session: SessionCols::new(rows),
+            service: NullBufferBuilder::new(rows),
+            service_name: StringBuilder::with_capacity(rows, rows * 8),
+            log_name: StringBuilder::with_capacity(rows, rows * 8),
+            u_file: StringBuilder::with_capacity(rows, rows * 8),
+            u_offset: Int64Builder::with_capacity(rows),
+            u_event: Int32Builder::with_capacity(rows),
+            u_event_name: StringBuilder::with_capacity(rows, rows * 8),
+            u_modifier: Int32Builder::with_capacity(rows),
+            days: Days::with_capacity(rows),
             rows: 0,
             scratch: String::new(),
         }
     }
 
-    /// Appends a record's event.
+    /// Appends a record's event, of class and activity `map` on `device`.
     pub(crate) fn record(
         &mut self,
         cx: &mut Context<'_>,
         file: &str,
-        host: Option<&str>,
+        (device, map): (&Device<'_>, Mapping),
         ev: &Event<&[u8]>,
-        rec: &Record<'_>,
-    ) -> Class {
+    ) {
         use std::fmt::Write;
-        let device = Device::of(host, rec);
-        let map = mapping_of(ev, &device);
+        let host = device.host;
+        let device = *device;
         let (cat_uid, cat_name) = map.class.category();
         let info = cx.events.get(ev.event.0);
-        self.rows += 1;
         self.days.push(ev.time);
+        self.rows += 1;
         self.class_uid.append_value(map.class.uid() as i32);
         self.class_name.append_value(map.class.name());
         self.category_uid.append_value(cat_uid as i32);
@@ -476,12 +489,19 @@ impl Local {
         self.u_event_name
             .append_option(info.map(|e| e.name.as_str()));
         self.u_modifier.append_value(ev.modifier.bits() as i32);
-        map.class
     }
 
     /// The rows appended since the last call.
     pub(crate) fn take(&mut self) -> LocalPart {
-        self.rows = 0;
+        let rows = std::mem::take(&mut self.rows);
+        let part = self.take_part();
+        // The next batch's builders, about as large as this one's (so that they rarely grow:
+        // growing copies a buffer into freshly cleared pages).
+        *self = Local::new(rows + rows / 8);
+        part
+    }
+
+    fn take_part(&mut self) -> LocalPart {
         let metadata = fields_at(&["metadata"]);
         let product = fields_of(&metadata, "product");
         let device = fields_at(&["device"]);
@@ -620,25 +640,25 @@ struct ProcessCols {
 }
 
 impl ProcessCols {
-    fn new() -> ProcessCols {
+    fn new(rows: usize) -> ProcessCols {
         ProcessCols {
-            valid: NullBufferBuilder::new(0),
-            pid: Int64Builder::new(),
-            uid: StringBuilder::new(),
-            created_time: Int64Builder::new(),
-            name: StringBuilder::new(),
-            cmd_line: StringBuilder::new(),
-            file: NullBufferBuilder::new(0),
-            file_path: StringBuilder::new(),
-            file_name: StringBuilder::new(),
-            file_type_id: Int32Builder::new(),
-            parent: NullBufferBuilder::new(0),
-            parent_pid: Int64Builder::new(),
-            parent_uid: StringBuilder::new(),
-            user: UserCols::new(),
-            auid: Int64Builder::new(),
-            euid: Int64Builder::new(),
-            egid: Int64Builder::new(),
+            valid: NullBufferBuilder::new(rows),
+            pid: Int64Builder::with_capacity(rows),
+            uid: StringBuilder::with_capacity(rows, rows * 8),
+            created_time: Int64Builder::with_capacity(rows),
+            name: StringBuilder::with_capacity(rows, rows * 8),
+            cmd_line: StringBuilder::with_capacity(rows, rows * 8),
+            file: NullBufferBuilder::new(rows),
+            file_path: StringBuilder::with_capacity(rows, rows * 8),
+            file_name: StringBuilder::with_capacity(rows, rows * 8),
+            file_type_id: Int32Builder::with_capacity(rows),
+            parent: NullBufferBuilder::new(rows),
+            parent_pid: Int64Builder::with_capacity(rows),
+            parent_uid: StringBuilder::with_capacity(rows, rows * 8),
+            user: UserCols::new(rows),
+            auid: Int64Builder::with_capacity(rows),
+            euid: Int64Builder::with_capacity(rows),
+            egid: Int64Builder::with_capacity(rows),
             scratch: Vec::new(),
         }
     }
@@ -690,21 +710,19 @@ impl ProcessCols {
                 );
                 path
             }
-            None => match p.and_then(|p| p.image()) {
-                Some(img) => {
-                    knox_model::quote::command_line(
-                        &mut self.scratch,
-                        img.path.as_deref(),
-                        img.argv(),
-                    );
-                    img.path.as_deref()
-                }
-                None => None,
-            },
+            None => p
+                .and_then(|p| p.image())
+                .and_then(|img| img.path.as_deref()),
         };
         self.name.append_option(path.map(|p| lossy(basename(p))));
-        self.cmd_line
-            .append_option((!self.scratch.is_empty()).then(|| lossy(&self.scratch)));
+        match (program.is_some(), p) {
+            (true, _) => self
+                .cmd_line
+                .append_option((!self.scratch.is_empty()).then(|| lossy(&self.scratch))),
+            // The model's program: its command line as the process's cache keeps it.
+            (false, Some(p)) => self.cmd_line.append_option(p.data.command_line(p)),
+            (false, _) => self.cmd_line.append_null(),
+        }
         match path {
             Some(path) => {
                 self.file.append_non_null();
@@ -786,10 +804,10 @@ pub(crate) struct Processes {
 }
 
 impl Processes {
-    pub(crate) fn new() -> Processes {
+    pub(crate) fn new(rows: usize) -> Processes {
         Processes {
-            actor: ProcessCols::new(),
-            process: ProcessCols::new(),
+            actor: ProcessCols::new(rows),
+            process: ProcessCols::new(rows),
         }
     }
 
@@ -849,12 +867,14 @@ impl Processes {
         self.process.append(running, program, r.pid, cx);
     }
 
-    /// The batch of a part's rows.
+    /// The batch of a part's rows (in the union of the classes' columns: a class's table is
+    /// its projection, [`crate::schema::ocsf_columns`]).
     pub(crate) fn assemble(
         &mut self,
         local: LocalPart,
         host: Option<&str>,
     ) -> Result<RecordBatch, arrow_schema::ArrowError> {
+        let rows = local.days.len();
         let (actor_fields, actor_valid, user, session) = local.actor;
         let actor_process = self.actor.finish(fields_of(&actor_fields, "process"));
         let mut columns = local.head;
@@ -867,6 +887,65 @@ impl Processes {
         columns.push(local.exit_code);
         columns.extend(local.tail);
         columns.extend(crate::columns::place(host, local.days));
+        *self = Processes::new(rows + rows / 8);
         RecordBatch::try_new(crate::schema::ocsf(), columns)
     }
+}
+
+/// The OCSF table's builders: one for every class together (in input order), or one per class
+/// (each class's rows apart, as the Parquet export's `class=C/` partitions hold them, so that
+/// they need not be sorted out of the batches afterwards).
+pub(crate) struct ByClass<T> {
+    by: Vec<Option<T>>,
+    split: bool,
+}
+
+impl<T> ByClass<T> {
+    pub(crate) fn new(split: bool) -> ByClass<T> {
+        ByClass {
+            by: (0..Class::ALL.len()).map(|_| None).collect(),
+            split,
+        }
+    }
+
+    /// The builder of a class's rows.
+    pub(crate) fn of(&mut self, class: Class, new: impl FnOnce() -> T) -> &mut T {
+        let i = if self.split {
+            Class::ALL.iter().position(|&c| c == class).unwrap_or(0)
+        } else {
+            0
+        };
+        self.by[i].get_or_insert_with(new)
+    }
+
+    /// Each builder that has one, with its place.
+    pub(crate) fn each(&mut self) -> impl Iterator<Item = (usize, &mut T)> {
+        self.by
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, b)| b.as_mut().map(|b| (i, b)))
+    }
+
+    /// The builder at a place.
+    pub(crate) fn at(&mut self, i: usize, new: impl FnOnce() -> T) -> &mut T {
+        self.by[i].get_or_insert_with(new)
+    }
+}
+
+impl Local {
+    /// Whether rows were appended since the last take.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+}
+
+/// A record's class and activity, and its device.
+pub(crate) fn classify<'h>(
+    host: Option<&'h str>,
+    ev: &Event<&[u8]>,
+    rec: &Record<'_>,
+) -> (Device<'h>, Mapping) {
+    let device = Device::of(host, rec);
+    let map = mapping_of(ev, &device);
+    (device, map)
 }

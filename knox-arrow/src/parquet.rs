@@ -1,11 +1,13 @@
-//! Parquet tables in Hive-style partitions (`host=H/day=YYYY-MM-DD/`, and for OCSF
-//! `class=C/host=H/day=D/`) that DuckDB, Spark and Trino read as they are.
+//! Parquet tables in Hive-style partitions (`host=H/day=YYYY-MM-DD/`; for OCSF
+//! `class=C/host=H/day=D/`, for tokens `type=T/host=H/day=D/`) that DuckDB, Spark and Trino
+//! read as they are.
 //!
 //! Batches come from [`crate::Assemble`] with their place columns (`host`, `day`); a batch's
 //! rows are split by partition, the place columns are left to the directory names (and, for
 //! OCSF, each class keeps its own columns), and each partition's rows are encoded by one of
 //! `-j N` writing threads (on the calling thread at `-j 1`), the same partition always by the
-//! same thread, so that its files hold the same rows in the same order at any N. Files are
+//! same thread, so that its files hold the same rows in the same order at any N. Each OCSF
+//! class keeps its own attributes, and each token type its own fields' columns. Files are
 //! compressed with zstd, strings dictionary-encoded where they repeat, in row groups of at
 //! most [`ROW_GROUP`] rows; memory holds at most one row group per open partition, and at
 //! most [`MAX_OPEN`] partitions are open: the one written longest ago is closed first. Each
@@ -61,6 +63,8 @@ pub fn escape(v: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Key {
     pub class: Option<Class>,
+    /// The token type (the tokens table).
+    pub ty: Option<Arc<str>>,
     pub host: Option<Arc<str>>,
     pub day: i32,
 }
@@ -71,9 +75,10 @@ impl Key {
         let (y, m, d) = civil(self.day);
         let day = format!("{y:04}-{m:02}-{d:02}");
         let host = escape(self.host.as_deref().unwrap_or("unknown"));
-        match self.class {
-            None => format!("host={host}/day={day}"),
-            Some(c) => format!("class={}/host={host}/day={day}", c.schema_name()),
+        match (self.class, &self.ty) {
+            (Some(c), _) => format!("class={}/host={host}/day={day}", c.schema_name()),
+            (None, Some(t)) => format!("type={}/host={host}/day={day}", escape(t)),
+            (None, None) => format!("host={host}/day={day}"),
         }
     }
 }
@@ -137,7 +142,11 @@ pub fn properties(table: Table) -> WriterProperties {
     for f in full.fields() {
         if matches!(
             f.data_type(),
-            DataType::Int32 | DataType::Int64 | DataType::UInt64 | DataType::Timestamp(..)
+            DataType::Int32
+                | DataType::Int64
+                | DataType::UInt32
+                | DataType::UInt64
+                | DataType::Timestamp(..)
         ) {
             props = props.set_column_statistics_enabled(
                 ColumnPath::from(f.name().as_str()),
@@ -145,19 +154,17 @@ pub fn properties(table: Table) -> WriterProperties {
             );
         }
     }
-    let exp = std::env::var("KNOX_PQ").unwrap_or_default();
-    if exp.contains("v2") {
-        props = props.set_writer_version(parquet::file::properties::WriterVersion::PARQUET_2_0);
+    if table == Table::Tokens {
+        // Token fields are sparse and their numbers rarely repeat within a type: zstd alone
+        // packs them as small as dictionaries do, faster (`benches/README.md`).
+        for f in full.fields() {
+            if !matches!(f.data_type(), DataType::Utf8 | DataType::List(_)) {
+                props =
+                    props.set_column_dictionary_enabled(ColumnPath::from(f.name().as_str()), false);
+            }
+        }
     }
-    let comp = if exp.contains("snappy") {
-        Compression::SNAPPY
-    } else if exp.contains("lz4") {
-        Compression::LZ4_RAW
-    } else if exp.contains("none") {
-        Compression::UNCOMPRESSED
-    } else {
-        Compression::ZSTD(ZstdLevel::try_new(1).unwrap_or_default())
-    };
+    let comp = Compression::ZSTD(ZstdLevel::try_new(1).unwrap_or_default());
     props
         .set_compression(comp)
         .set_max_row_group_size(ROW_GROUP)
@@ -325,6 +332,8 @@ pub struct Partitions {
     writers: Option<Writers>,
     /// Per class (by its place in `Class::ALL`) for OCSF, else one.
     projections: Vec<Projection>,
+    /// Per token type, for the tokens table (each type has its own columns).
+    type_projections: HashMap<Arc<str>, Projection>,
     run: String,
     files: u64,
     clock: u64,
@@ -361,6 +370,7 @@ impl Partitions {
             open: HashMap::new(),
             writers: Some(Writers::new(table, threads)),
             projections,
+            type_projections: HashMap::new(),
             run: format!("{since}-{}", std::process::id()),
             files: 0,
             clock: 0,
@@ -375,6 +385,9 @@ impl Partitions {
     }
 
     fn projection_of(&self, key: &Key) -> &Projection {
+        if let Some(p) = key.ty.as_ref().and_then(|t| self.type_projections.get(t)) {
+            return p;
+        }
         let i = key
             .class
             .and_then(|c| Class::ALL.iter().position(|&x| x == c))
@@ -385,6 +398,12 @@ impl Partitions {
     /// Adds rows to a partition.
     fn add(&mut self, key: &Key, batch: RecordBatch) -> io::Result<()> {
         self.clock += 1;
+        if let Some(t) = &key.ty {
+            if !self.type_projections.contains_key(t) {
+                let p = projection(&batch.schema(), |_| true);
+                self.type_projections.insert(t.clone(), p);
+            }
+        }
         if !self.open.contains_key(key) {
             if self.open.len() >= MAX_OPEN {
                 self.close_oldest()?;
@@ -460,7 +479,7 @@ fn split(table: Table, batch: &RecordBatch) -> Vec<(Key, Vec<u32>)> {
     let n = batch.num_rows();
     let host: Option<Arc<str>> = batch
         .column_by_name("host")
-        .and_then(|c| c.as_string_opt::<i32>().map(|s| s.clone()))
+        .and_then(|c| c.as_string_opt::<i32>().cloned())
         .and_then(|s| (s.len() > 0 && s.is_valid(0)).then(|| Arc::from(s.value(0))));
     let days = batch
         .column_by_name("day")
@@ -468,6 +487,11 @@ fn split(table: Table, batch: &RecordBatch) -> Vec<(Key, Vec<u32>)> {
     let classes = (table == Table::Ocsf)
         .then(|| batch.column(0).as_primitive_opt::<Int32Type>().cloned())
         .flatten();
+    let ty: Option<Arc<str>> = batch
+        .schema()
+        .metadata()
+        .get(schema::TOKEN_TYPE)
+        .map(|t| Arc::from(t.as_str()));
     let mut out: Vec<(Key, Vec<u32>)> = Vec::new();
     for row in 0..n {
         let key = Key {
@@ -475,6 +499,7 @@ fn split(table: Table, batch: &RecordBatch) -> Vec<(Key, Vec<u32>)> {
                 let uid = c.value(row);
                 Class::ALL.into_iter().find(|k| k.uid() as i32 == uid)
             }),
+            ty: ty.clone(),
             host: host.clone(),
             day: days.as_ref().map_or(0, |d| d.value(row)),
         };
@@ -535,7 +560,7 @@ mod tests {
         assert_eq!(civil(19_675), (2023, 11, 14));
         assert_eq!(civil(11_016), (2000, 2, 29));
         assert_eq!(civil(-1), (1969, 12, 31));
-        assert_eq!(civil(i32::MAX).0 > 5_000_000, true);
+        assert!(civil(i32::MAX).0 > 5_000_000);
     }
 
     #[test]

@@ -267,9 +267,11 @@ impl Processes {
                 self.process_id.append_value(p.id.as_str());
                 self.parent_id
                     .append_option(p.parent.as_ref().map(|id| id.as_str()));
-                match p.image() {
-                    Some(_) => self.command_line.append_value(&*p.data.command_line(p)),
-                    None => self.command_line.append_null(),
+                match (p.image(), p.data.command_line(p)) {
+                    (Some(_), Some(c)) => self.command_line.append_value(&*c),
+                    // A program the trail shows neither the path nor the arguments of.
+                    (Some(_), None) => self.command_line.append_value("-"),
+                    (None, _) => self.command_line.append_null(),
                 }
             }
             None => {

@@ -174,8 +174,20 @@ const RECORDS_DOC: &[Doc] = &[
     ),
 ];
 
+/// A schema made once.
+macro_rules! once {
+    ($make:expr) => {{
+        static SCHEMA: std::sync::OnceLock<SchemaRef> = std::sync::OnceLock::new();
+        SCHEMA.get_or_init(|| $make).clone()
+    }};
+}
+
 /// The `records` table.
 pub fn records() -> SchemaRef {
+    once!(make_records())
+}
+
+fn make_records() -> SchemaRef {
     use DataType::*;
     let mut f = vec![
         Field::new("time", time_type(), true),
@@ -221,10 +233,11 @@ pub fn records() -> SchemaRef {
 
 /// The tokens table's column of a token field: its name in `knox json`, nested objects joined
 /// with `_` (`tid_port`, `time_sec`); the IP header's `offset` is `ip_offset`, since `offset`
-/// is the record's.
+/// is the record's, and a header's `host` is `header_host`, since `host` is the row's place.
 pub fn token_column(f: TokenField) -> String {
     match (f, f.parent()) {
         (TokenField::IpOffset, _) => "ip_offset".into(),
+        (TokenField::Host, _) => "header_host".into(),
         (_, Some(p)) => format!("{p}_{}", f.name()),
         (_, None) => f.name().into(),
     }
@@ -233,14 +246,14 @@ pub fn token_column(f: TokenField) -> String {
 /// The Arrow type of a token field's column.
 pub fn token_type(k: Kind) -> DataType {
     match k {
-        Kind::Int => DataType::Int64,
+        Kind::Int => DataType::UInt32,
         Kind::Int64 => DataType::UInt64,
         Kind::Bool => DataType::Boolean,
         Kind::Text | Kind::Bytes => DataType::Utf8,
         Kind::BytesList | Kind::TextList => {
             DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
         }
-        Kind::IntList => DataType::List(Arc::new(Field::new("item", DataType::Int64, true))),
+        Kind::IntList => DataType::List(Arc::new(Field::new("item", DataType::UInt32, true))),
     }
 }
 
@@ -252,13 +265,24 @@ pub fn has_base64(k: Kind) -> bool {
 
 /// The `tokens` table: `file`, `offset`, `index`, `type`, then every token field.
 pub fn tokens() -> SchemaRef {
+    once!(tokens_of(TokenField::ALL, true))
+}
+
+/// The key of a schema's metadata that names the token type its rows all have.
+pub const TOKEN_TYPE: &str = "knox.token_type";
+
+/// The tokens table's columns for some fields only (in the table's order), with `type` or
+/// not.
+pub fn tokens_of(fields: &[TokenField], with_type: bool) -> SchemaRef {
     let mut f = vec![
         utf8("file"),
         int("offset", DataType::Int64),
         int("index", DataType::Int32),
-        utf8("type"),
     ];
-    for &t in TokenField::ALL {
+    if with_type {
+        f.push(utf8("type"));
+    }
+    for &t in fields {
         let name = token_column(t);
         f.push(Field::new(&name, token_type(t.kind()), true));
         if has_base64(t.kind()) {
@@ -271,6 +295,13 @@ pub fn tokens() -> SchemaRef {
     }
     f.extend(place());
     Arc::new(Schema::new(f))
+}
+
+/// A schema marked as holding the rows of one token type.
+pub fn with_token_type(s: &SchemaRef, name: &str) -> SchemaRef {
+    let mut meta = s.metadata().clone();
+    meta.insert(TOKEN_TYPE.into(), name.into());
+    Arc::new(Schema::new_with_metadata(s.fields().clone(), meta))
 }
 
 fn user(name: &str) -> Field {
@@ -425,6 +456,10 @@ fn unmapped() -> Field {
 /// The `ocsf` table across classes: the common attributes, every class's own, `unmapped`, and
 /// the place columns. A row leaves the attributes of other classes null.
 pub fn ocsf() -> SchemaRef {
+    once!(make_ocsf())
+}
+
+fn make_ocsf() -> SchemaRef {
     use DataType::*;
     let mut f = ocsf_common();
     f.extend([
@@ -476,6 +511,7 @@ fn type_text(t: &DataType) -> String {
         DataType::Int32 => "int32".into(),
         DataType::Int64 => "int64".into(),
         DataType::UInt64 => "uint64".into(),
+        DataType::UInt32 => "uint32".into(),
         DataType::Boolean => "bool".into(),
         DataType::Date32 => "date".into(),
         DataType::Timestamp(..) => "timestamp (ms, UTC)".into(),
@@ -523,9 +559,11 @@ pub fn markdown() -> String {
          field, named as in `knox json` with nested objects joined by `_`, null where the \
          token has no such field. Bytes from the trail that are not UTF-8 (or hold a NUL) are \
          null in their column and in its `_base64` column as `knox json` writes them, so \
-         nothing is lost. Numbers of 64 bits are unsigned; the others are int64. Two fields \
+         nothing is lost. Numbers are unsigned, of 32 bits or, where the token holds 64, of 64. Two fields \
          take two forms: `kind` is the header's kind or an IPC object's type (as text), `host` \
-         a header's address or its unknown address type (as text).\n\n\
+         a header's address or its unknown address type (as text). Two are renamed: the IP header's \
+         `offset` is `ip_offset` (`offset` is the record's) and a header's `host` is `header_host` \
+         (`host` is the row's place).\n\n\
          | column | type | tokens |\n|---|---|---|\n\
          | `file` | string | |\n| `offset` | int64 | |\n| `index` | int32 | |\n| `type` | string | |\n",
     );

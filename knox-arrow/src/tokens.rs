@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    BooleanBuilder, Int32Builder, Int64Builder, ListBuilder, StringBuilder, UInt64Builder,
+    BooleanBuilder, Int32Builder, Int64Builder, ListBuilder, StringBuilder, UInt32Builder,
+    UInt64Builder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use bsm_format::token::fields::{Field, Kind, Value, Visitor};
@@ -22,25 +23,25 @@ struct Column {
 }
 
 enum Builder {
-    Int(Int64Builder),
+    Int(UInt32Builder),
     U64(UInt64Builder),
     Bool(BooleanBuilder),
     Text(StringBuilder),
     List(ListBuilder<StringBuilder>),
-    IntList(ListBuilder<Int64Builder>),
+    IntList(ListBuilder<UInt32Builder>),
 }
 
 impl Builder {
     fn of(k: Kind) -> Builder {
         match k {
-            Kind::Int => Builder::Int(Int64Builder::new()),
+            Kind::Int => Builder::Int(UInt32Builder::new()),
             Kind::Int64 => Builder::U64(UInt64Builder::new()),
             Kind::Bool => Builder::Bool(BooleanBuilder::new()),
             Kind::Text | Kind::Bytes => Builder::Text(StringBuilder::new()),
             Kind::BytesList | Kind::TextList => {
                 Builder::List(ListBuilder::new(StringBuilder::new()))
             }
-            Kind::IntList => Builder::IntList(ListBuilder::new(Int64Builder::new())),
+            Kind::IntList => Builder::IntList(ListBuilder::new(UInt32Builder::new())),
         }
     }
 
@@ -50,8 +51,8 @@ impl Builder {
             Builder::U64(b) => b.append_nulls(n),
             Builder::Bool(b) => b.append_nulls(n),
             Builder::Text(b) => b.append_nulls(n),
-            Builder::List(b) => (0..n).for_each(|_| b.append_null()),
-            Builder::IntList(b) => (0..n).for_each(|_| b.append_null()),
+            Builder::List(b) => b.append_nulls(n),
+            Builder::IntList(b) => b.append_nulls(n),
         }
     }
 
@@ -105,27 +106,43 @@ fn base64(b: &[u8]) -> String {
     base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b)
 }
 
-/// The columns of the table's token fields, and where each field's column is.
+/// The columns of the table's token fields, and where each field's column is: every field's
+/// (the `tokens` table), or those of one token type only (a Parquet partition of one type).
 pub(crate) struct Local {
     file: StringBuilder,
     offset: Int64Builder,
     index: Int32Builder,
-    ty: StringBuilder,
+    /// The `type` column, when the table has one.
+    ty: Option<StringBuilder>,
     columns: Vec<Column>,
-    /// For each field (by its place in `Field::ALL`), its column; its `_base64` column is the
-    /// next one.
+    /// The fields with a column, in the table's order.
+    fields: Vec<Field>,
+    /// For each field (by its place in `Field::ALL`), its column ([`ABSENT`] for none); its
+    /// `_base64` column is the next one.
     place: Vec<usize>,
     rows: usize,
     days: Days,
     scratch: String,
 }
 
+/// The place of a field without a column.
+const ABSENT: usize = usize::MAX;
+
 impl Local {
+    /// Every field's columns, and `type`.
     pub(crate) fn new() -> Local {
+        Local::of(Field::ALL, true)
+    }
+
+    /// The columns of `fields` (in the table's order), with a `type` column or not.
+    fn of(fields: &[Field], with_type: bool) -> Local {
         let mut columns = Vec::new();
-        let mut place = Vec::new();
-        for f in Field::ALL {
-            place.push(columns.len());
+        let mut place = vec![ABSENT; Field::ALL.len()];
+        let mut kept: Vec<Field> = fields.to_vec();
+        kept.sort();
+        kept.dedup();
+        for &f in &kept {
+            place[f as usize] = columns.len();
             columns.push(Column {
                 b: Builder::of(f.kind()),
                 len: 0,
@@ -141,13 +158,22 @@ impl Local {
             file: StringBuilder::new(),
             offset: Int64Builder::new(),
             index: Int32Builder::new(),
-            ty: StringBuilder::new(),
+            ty: with_type.then(StringBuilder::new),
             columns,
+            fields: kept,
             place,
             rows: 0,
             days: Days::default(),
             scratch: String::new(),
         }
+    }
+
+    /// The schema of this builder's batches (with the place columns).
+    fn schema(&self) -> arrow_schema::SchemaRef {
+        if self.ty.is_some() && self.fields.len() == Field::ALL.len() {
+            return crate::schema::tokens();
+        }
+        crate::schema::tokens_of(&self.fields, self.ty.is_some())
     }
 
     /// Appends a row per token of the record (up to the first that fails to decode).
@@ -176,9 +202,14 @@ impl Local {
         self.rows += 1;
     }
 
-    fn column(&mut self, f: Field) -> (usize, usize) {
+    fn column(&mut self, f: Field) -> Option<(usize, usize)> {
         let i = self.place[f as usize];
-        (i, i + 1)
+        (i != ABSENT).then_some((i, i + 1))
+    }
+
+    /// The schema of the batches [`Local::take`] makes (with the place columns).
+    pub(crate) fn batch_schema(&self) -> arrow_schema::SchemaRef {
+        self.schema()
     }
 
     /// The rows appended since the last call, with their days.
@@ -188,8 +219,10 @@ impl Local {
             Arc::new(self.file.finish()),
             Arc::new(self.offset.finish()),
             Arc::new(self.index.finish()),
-            Arc::new(self.ty.finish()),
         ];
+        if let Some(ty) = &mut self.ty {
+            out.push(Arc::new(ty.finish()));
+        }
         for c in &mut self.columns {
             if c.len < rows {
                 c.b.nulls(rows - c.len);
@@ -204,12 +237,17 @@ impl Local {
 
 impl<'t> Visitor<'t> for Local {
     fn token_type(&mut self, name: &str) {
-        self.ty.append_value(name);
+        if let Some(ty) = &mut self.ty {
+            ty.append_value(name);
+        }
     }
 
     fn value(&mut self, field: Field, v: Value<'t>) {
         let row = self.rows;
-        let (i, b64) = self.column(field);
+        // A type's partition has a column for each field the type has (see `Types`).
+        let Some((i, b64)) = self.column(field) else {
+            return;
+        };
         if let Value::Bytes(bytes) = v {
             match plain(bytes) {
                 Some(s) => {
@@ -227,7 +265,10 @@ impl<'t> Visitor<'t> for Local {
         }
         let scratch = &mut self.scratch;
         match (self.columns[i].at(row), v) {
-            (Builder::Int(b), Value::Uint(n)) => b.append_value(n as i64),
+            (Builder::Int(b), Value::Uint(n)) => match u32::try_from(n) {
+                Ok(n) => b.append_value(n),
+                Err(_) => b.append_null(),
+            },
             (Builder::U64(b), Value::Uint(n)) => b.append_value(n),
             (Builder::Bool(b), Value::Bool(x)) => b.append_value(x),
             (Builder::Text(b), Value::Str(s)) => b.append_value(s),
@@ -246,14 +287,16 @@ impl<'t> Visitor<'t> for Local {
 
     fn list(&mut self, field: Field, items: impl Iterator<Item = Value<'t>>) {
         let row = self.rows;
-        let (i, b64) = self.column(field);
+        let Some((i, b64)) = self.column(field) else {
+            return;
+        };
         let items: Vec<Value<'t>> = items.collect();
         let scratch = &mut self.scratch;
         match self.columns[i].at(row) {
             Builder::IntList(b) => {
                 for v in &items {
                     match v {
-                        Value::Uint(n) => b.values().append_value(*n as i64),
+                        Value::Uint(n) => b.values().append_option(u32::try_from(*n).ok()),
                         _ => b.values().append_null(),
                     }
                 }
@@ -299,10 +342,92 @@ impl<'t> Visitor<'t> for Local {
 
 /// The batch of the rows whose columns are `local`, with the place columns last.
 pub(crate) fn assemble(
+    schema: arrow_schema::SchemaRef,
     mut local: Vec<ArrayRef>,
     days: arrow_array::Date32Array,
     host: Option<&str>,
 ) -> Result<RecordBatch, arrow_schema::ArrowError> {
     local.extend(crate::columns::place(host, days));
-    RecordBatch::try_new(crate::schema::tokens(), local)
+    RecordBatch::try_new(schema, local)
+}
+
+/// The fields a token has, in order.
+struct Probe(Vec<Field>);
+
+impl<'t> Visitor<'t> for Probe {
+    fn token_type(&mut self, _: &str) {}
+    fn value(&mut self, field: Field, _: Value<'t>) {
+        self.0.push(field);
+    }
+    fn list(&mut self, field: Field, _: impl Iterator<Item = Value<'t>>) {
+        self.0.push(field);
+    }
+}
+
+/// The tokens table split by token type, each type with the columns of its own fields only:
+/// what a Parquet export writes (`type=T/` partitions). A wide row of seventy-odd columns,
+/// nearly all null, costs the Parquet writer a definition level per column per row; a type's
+/// own columns cost it only theirs.
+pub(crate) struct Types {
+    /// A builder per token type seen, by token id.
+    by_id: Vec<Option<Box<Local>>>,
+    /// The ids in the order they were first seen (so that the batches come in a fixed order).
+    order: Vec<u8>,
+}
+
+impl Types {
+    pub(crate) fn new() -> Types {
+        Types {
+            by_id: (0..256).map(|_| None).collect(),
+            order: Vec::new(),
+        }
+    }
+
+    /// Appends a row per token of the record (up to the first that fails to decode).
+    pub(crate) fn record(&mut self, file: &str, time: bsm_format::Time, rec: &Record<'_>) {
+        for (i, t) in rec.tokens().enumerate() {
+            let Ok(t) = t else { break };
+            let id = t.id().0;
+            let local = match &mut self.by_id[id as usize] {
+                Some(l) => l,
+                slot => {
+                    // A token type's fields are the same in every token of the type.
+                    let mut probe = Probe(Vec::new());
+                    t.visit(&mut probe);
+                    self.order.push(id);
+                    slot.insert(Box::new(Local::of(&probe.0, false)))
+                }
+            };
+            local.token(file, rec.offset(), i, time, &t);
+        }
+    }
+
+    /// Each type's rows appended since the last call: its name, schema, columns and days.
+    pub(crate) fn take(&mut self) -> Vec<TypePart> {
+        let mut out = Vec::new();
+        for &id in &self.order {
+            let Some(l) = &mut self.by_id[id as usize] else {
+                continue;
+            };
+            if l.rows == 0 {
+                continue;
+            }
+            let schema = l.schema();
+            let (columns, days) = l.take();
+            let name = bsm_format::TokenId(id).display_name().into_owned();
+            out.push(TypePart {
+                schema: crate::schema::with_token_type(&schema, &name),
+                columns,
+                days,
+            });
+        }
+        out
+    }
+}
+
+/// One token type's rows of a part.
+pub(crate) struct TypePart {
+    pub(crate) schema: arrow_schema::SchemaRef,
+    pub(crate) columns: Vec<ArrayRef>,
+    pub(crate) days: arrow_array::Date32Array,
 }

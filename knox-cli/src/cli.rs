@@ -371,6 +371,8 @@ fn run_export(args: ExportCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::
                 }
             };
             let mut opts = knox_arrow::Options::new(table, s.events.clone(), s.accounts.clone());
+            // Each token type, each OCSF class in its own partitions, with its own columns.
+            opts.split = true;
             let filter = s.filter.clone();
             if !filter.selects_all() {
                 opts.select = Some(std::sync::Arc::new(move |r: &bsm_format::Record<'_>| {

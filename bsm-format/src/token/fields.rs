@@ -215,7 +215,8 @@ impl<'t> Token<'t> {
         if !v.token_id(id) {
             v.token_type(&id.display_name());
         }
-        match self {
+        // On a copy of the token, so that what it borrows keeps its lifetime `'t`.
+        match *self {
             Token::Header(h) => {
                 v.value(F::Kind, Str(h.kind.id().name().unwrap_or("header")));
                 v.value(F::Size, Uint(h.size as u64));
@@ -247,7 +248,7 @@ impl<'t> Token<'t> {
                 v.value(F::Kind, Uint(i.kind as u64));
                 v.value(F::Id, Uint(i.id as u64));
             }
-            Token::Path(t) => v.value(F::Path, text(*t)),
+            Token::Path(t) => v.value(F::Path, text(t)),
             Token::Subject(s) | Token::Process(s) => {
                 v.value(F::Width, width(s.width));
                 v.value(F::Ex, Bool(s.ex));
@@ -266,10 +267,10 @@ impl<'t> Token<'t> {
                 v.value(F::Errno, Uint(r.errno.0 as u64));
                 v.value(F::Value, Uint(r.value));
             }
-            Token::Text(t) => v.value(F::Text, text(*t)),
-            Token::Opaque(b) => v.value(F::Hex, Hex(*b)),
-            Token::InAddr(a) => v.value(F::Addr, Addr(Address::V4(*a))),
-            Token::InAddrEx(a) => v.value(F::Addr, Addr(*a)),
+            Token::Text(t) => v.value(F::Text, text(t)),
+            Token::Opaque(b) => v.value(F::Hex, Hex(b)),
+            Token::InAddr(a) => v.value(F::Addr, Addr(Address::V4(a))),
+            Token::InAddrEx(a) => v.value(F::Addr, Addr(a)),
             Token::Ip(ip) => {
                 v.value(F::VersionIhl, Uint(ip.version_ihl() as u64));
                 v.value(F::Tos, Uint(ip.tos() as u64));
@@ -282,7 +283,7 @@ impl<'t> Token<'t> {
                 v.value(F::Src, Addr(ip.src()));
                 v.value(F::Dst, Addr(ip.dst()));
             }
-            Token::Iport(p) => v.value(F::Port, Uint(*p as u64)),
+            Token::Iport(p) => v.value(F::Port, Uint(p as u64)),
             Token::Arg(a) => {
                 v.value(F::Width, width(a.width));
                 v.value(F::Argno, Uint(a.argno as u64));
@@ -296,7 +297,7 @@ impl<'t> Token<'t> {
                 v.value(F::RemotePort, Uint(super::port_be(s.remote_port) as u64));
                 v.value(F::RemoteAddr, Addr(s.remote_addr));
             }
-            Token::Seq(n) => v.value(F::Seq, Uint(*n as u64)),
+            Token::Seq(n) => v.value(F::Seq, Uint(n as u64)),
             Token::IpcPerm(p) => {
                 v.value(F::Uid, Uint(p.uid as u64));
                 v.value(F::Gid, Uint(p.gid as u64));
@@ -336,7 +337,7 @@ impl<'t> Token<'t> {
                 v.value(F::Status, Uint(e.status as u64));
                 v.value(F::Retval, Uint(e.retval as u64));
             }
-            Token::Zonename(t) => v.value(F::Zone, text(*t)),
+            Token::Zonename(t) => v.value(F::Zone, text(t)),
             Token::SocketEx(s) => {
                 v.value(F::Domain, Uint(s.domain as u64));
                 v.value(F::SocketType, Uint(s.socket_type as u64));
@@ -375,7 +376,7 @@ impl<'t> Token<'t> {
             }
             Token::Unknown { id, bytes } => {
                 v.value(F::Id, Uint(id.0 as u64));
-                v.value(F::Hex, Hex(*bytes));
+                v.value(F::Hex, Hex(bytes));
             }
         }
     }

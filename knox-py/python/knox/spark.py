@@ -18,9 +18,9 @@ since Spark runs a partition per core); ``partitions`` = ``file`` (default) or `
 partition per host: its files in time order, so that processes crossing a file rotation keep
 their stable ids, as on one machine).
 
-Spark has no unsigned 64-bit integer: those columns of the ``tokens`` table (``value``,
-``nodeid``, ``device``, ``tid_port``, ``time_sec``, ``time_msec``) come as ``decimal(20,0)``,
-as Spark reads them from Parquet.
+Spark has no unsigned integers: the ``tokens`` table's 32-bit fields come as ``bigint`` and its
+64-bit ones (``value``, ``nodeid``, ``device``, ``tid_port``, ``time_sec``, ``time_msec``) as
+``decimal(20,0)``, as Spark reads them from Parquet.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ def _spark_type(t: pa.DataType) -> pa.DataType:
     """The Arrow type Spark takes for a knox column's type."""
     if pa.types.is_uint64(t):
         return pa.decimal128(20, 0)
+    if pa.types.is_uint32(t):
+        return pa.int64()
     if pa.types.is_timestamp(t):
         return pa.timestamp("us", tz="UTC")
     if pa.types.is_list(t):
