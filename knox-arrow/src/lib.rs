@@ -30,7 +30,6 @@ use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
 
-use arrow_array::RecordBatch;
 use bsm_format::tables::EventTable;
 use bsm_format::{Batch, Record};
 use bytes::Bytes;
@@ -38,6 +37,7 @@ use knox_model::{Acts, Event, Model};
 use knox_read::accounts::Accounts;
 use knox_read::pipeline::{Mapper, Sink, SourceInfo};
 
+pub use arrow_array::RecordBatch;
 pub use model::Cache;
 pub use schema::Table;
 
@@ -288,6 +288,8 @@ pub trait Output {
     fn problem(&mut self, _p: &knox_read::problem::Problem) {}
     /// An input that could not be read (already reported by the loop).
     fn unreadable(&mut self, _name: &str, _e: &io::Error) {}
+    /// How far the source with this index has been read, in bytes.
+    fn progress(&mut self, _source: usize, _done: u64) {}
 }
 
 /// The process model's side of a table.
@@ -402,6 +404,10 @@ impl<O: Output> Sink<Part> for Assemble<'_, O> {
 
     fn unreadable(&mut self, name: &str, e: &io::Error) {
         self.output.unreadable(name, e);
+    }
+
+    fn progress(&mut self, source: usize, done: u64) {
+        self.output.progress(source, done);
     }
 }
 

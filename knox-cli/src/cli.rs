@@ -379,14 +379,18 @@ fn run_export(args: ExportCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::
                     filter.matches(r)
                 }));
             }
+            let output = crate::progress::Watched {
+                inner: output,
+                progress: crate::progress::Progress::new(&s.sources),
+            };
             let (problems, sink) =
                 knox_arrow::run(&s.sources, &opts, &s.loop_options(), output, err)?;
             names_note(&s, err)?;
             writeln!(
                 err,
                 "{what}: {} rows in {} files under {}",
-                sink.output.rows,
-                sink.output.files(),
+                sink.output.inner.rows,
+                sink.output.inner.files(),
                 dir.display()
             )?;
             problems

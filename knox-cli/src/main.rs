@@ -10,6 +10,7 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
     let stdout = io::stdout();
     knox::cli::set_stdout_terminal(std::io::IsTerminal::is_terminal(&stdout));
+    knox::progress::set_stderr_terminal(std::io::IsTerminal::is_terminal(&io::stderr()));
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     // Installed as (or linked to) `praudit`, knox behaves as praudit.
     let as_praudit = std::env::args_os()

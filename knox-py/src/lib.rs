@@ -4,7 +4,6 @@
 //! C stream interface (a PyCapsule named `arrow_array_stream`), so that no row becomes a
 //! Python object. `python/knox/__init__.py` is the public face.
 
-use std::ffi::CString;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -23,7 +22,10 @@ use pyo3::types::PyCapsule;
 
 /// An I/O error as the Python exception of its kind, naming what it is about.
 fn os_error(what: &str, e: &std::io::Error) -> PyErr {
-    let text = format!("{what}: {}", knox_read::problem::path_problem(std::path::Path::new(what), e));
+    let text = format!(
+        "{what}: {}",
+        knox_read::problem::path_problem(std::path::Path::new(what), e)
+    );
     match e.kind() {
         std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(text),
         std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(text),
@@ -39,12 +41,12 @@ enum Input {
     Path(PathBuf),
 }
 
+/// Sources with what the loop knows of each.
+type Sources = Vec<(Source, SourceInfo)>;
+
 /// The sources of the inputs, each with its name and host, as the command line names them;
 /// and the files passed over with why.
-fn sources(
-    inputs: Vec<Input>,
-    host: Option<&str>,
-) -> PyResult<(Vec<(Source, SourceInfo)>, Vec<String>)> {
+fn sources(inputs: Vec<Input>, host: Option<&str>) -> PyResult<(Sources, Vec<String>)> {
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     for (i, input) in inputs.into_iter().enumerate() {
@@ -89,7 +91,8 @@ fn sources(
 /// A running read: its batches (taken once, through `__arrow_c_stream__`) and its problems.
 #[pyclass(module = "knox._knox")]
 struct Reader {
-    stream: Option<Stream>,
+    /// Taken by `__arrow_c_stream__` (a Mutex: Python objects may be shared between threads).
+    stream: std::sync::Mutex<Option<Stream>>,
     schema: arrow_schema::SchemaRef,
     problems: ProblemList,
     /// Files the inputs named but that are not read, with why.
@@ -129,12 +132,19 @@ impl Reader {
         };
         let (table_events, _) = files.load().map_err(|e| {
             os_error(
-                &events.as_deref().unwrap_or(std::path::Path::new("audit_event")).display().to_string(),
+                &events
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new("audit_event"))
+                    .display()
+                    .to_string(),
                 &e,
             )
         })?;
         let accounts = Accounts::new(passwd.as_deref(), group.as_deref()).map_err(|e| {
-            let which = passwd.as_deref().or(group.as_deref()).unwrap_or(std::path::Path::new(""));
+            let which = passwd
+                .as_deref()
+                .or(group.as_deref())
+                .unwrap_or(std::path::Path::new(""));
             os_error(&which.display().to_string(), &e)
         })?;
         let mut select = None;
@@ -152,9 +162,9 @@ impl Reader {
         let inputs: Vec<String> = sources.iter().map(|(_, i)| i.name.to_string()).collect();
         let mut opts = Options::new(table, table_events, accounts);
         if let Some(wanted) = select {
-            opts.select = Some(Arc::new(move |r: &bsm_format::Record<'_>| {
-                matches!(r.header(), Ok(Some(h)) if wanted.contains(&h.event.0))
-            }));
+            opts.select = Some(Arc::new(
+                move |r: &bsm_format::Record<'_>| matches!(r.header(), Ok(Some(h)) if wanted.contains(&h.event.0)),
+            ));
         }
         let threads = threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -163,7 +173,7 @@ impl Reader {
         Ok(Reader {
             schema: table.schema(),
             problems: stream.problem_list(),
-            stream: Some(stream),
+            stream: std::sync::Mutex::new(Some(stream)),
             skipped,
             inputs,
         })
@@ -172,7 +182,7 @@ impl Reader {
     /// The batches, as an Arrow C stream (once).
     #[pyo3(signature = (requested_schema=None))]
     fn __arrow_c_stream__<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         requested_schema: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyCapsule>> {
@@ -180,10 +190,14 @@ impl Reader {
         let _ = requested_schema;
         let stream = self
             .stream
-            .take()
-            .ok_or_else(|| PyValueError::new_err("the batches of this reader were taken already"))?;
+            .lock()
+            .ok()
+            .and_then(|mut s| s.take())
+            .ok_or_else(|| {
+                PyValueError::new_err("the batches of this reader were taken already")
+            })?;
         let ffi = FFI_ArrowArrayStream::new(Box::new(stream));
-        PyCapsule::new(py, ffi, Some(CString::new("arrow_array_stream").unwrap_or_default()))
+        PyCapsule::new_with_value(py, ffi, c"arrow_array_stream")
     }
 
     /// The table's schema, as an Arrow C schema.
@@ -205,8 +219,9 @@ fn schema_capsule<'py>(
     py: Python<'py>,
     schema: &arrow_schema::Schema,
 ) -> PyResult<Bound<'py, PyCapsule>> {
-    let ffi = FFI_ArrowSchema::try_from(schema).map_err(|e| PyValueError::new_err(e.to_string()))?;
-    PyCapsule::new(py, ffi, Some(CString::new("arrow_schema").unwrap_or_default()))
+    let ffi =
+        FFI_ArrowSchema::try_from(schema).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    PyCapsule::new_with_value(py, ffi, c"arrow_schema")
 }
 
 /// A table's schema, for `pyarrow.schema(...)`.

@@ -58,6 +58,10 @@ def flat(token):
                 out[f"{k}_{k2}"] = v2
         elif k == "offset":
             out["ip_offset"] = v
+        elif k == "host":
+            out["header_host"] = str(v)
+        elif k == "kind" and isinstance(v, int):
+            out[k] = str(v)
         else:
             out[k] = v
     return out
@@ -201,10 +205,10 @@ def test_duckdb_scans_the_reader_and_polars_reads_it(json_records):
     want = [r for r in json_records(SAMPLE) if r["kind"] != "file"]
     execs = sum(1 for r in want if r["event"]["name"] == "AUE_EXECVE")
     reader = knox.read(SAMPLE, **NAMES)
-    got = duckdb.sql("select count(*) from reader where event_name = 'AUE_EXECVE'").fetchone()[0]
+    got = duckdb.sql("select count(*) from reader where event_name = 'AUE_EXECVE'").fetchall()[0][0]
     assert got == execs > 0
     paths = knox.read(SAMPLE, "tokens", **NAMES)
-    n = duckdb.sql("select count(path) from paths where type = 'path'").fetchone()[0]
+    n = duckdb.sql("select count(path) from paths where type = 'path'").fetchall()[0][0]
     assert n == sum(1 for r in want for t in r["tokens"] if t["type"] == "path" and isinstance(t["path"], str))
     df = polars.from_arrow(knox.read(SAMPLE, **NAMES).read_all())
     assert df.height == len(want)

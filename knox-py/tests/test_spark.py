@@ -1,6 +1,7 @@
 """Spark's bsm data source in local mode with two workers: its rows are knox.read's."""
 
 import os
+import sys
 
 import pyarrow as pa
 import pytest
@@ -19,6 +20,8 @@ def spark():
 
     from knox.spark import BsmDataSource
 
+    # The workers run this interpreter, the one knox-bsm is installed in.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
     s = (
         SparkSession.builder.master("local[2]")
         .appName("knox-bsm-test")
@@ -83,5 +86,13 @@ def test_ocsf_and_comma_separated_paths(spark, case):
     df = load(spark, ",".join(files), "ocsf")
     want = sum(knox.read(f, "ocsf", **NAMES).read_all().num_rows for f in files)
     assert df.count() == want
-    launches = df.where("class_uid = 1007 and activity_id = 1").select("process.uid").collect()
-    assert launches and all(r[0] for r in launches)
+    got = {
+        (r[0], r[1], r[2])
+        for r in df.where("class_uid = 1007").selectExpr("unmapped.bsm.file", "unmapped.bsm.offset", "process.uid").collect()
+    }
+    expect = set()
+    for f in files:
+        for r in knox.read(f, "ocsf", **NAMES).read_all().to_pylist():
+            if r["class_uid"] == 1007:
+                expect.add((r["unmapped"]["bsm"]["file"], r["unmapped"]["bsm"]["offset"], r["process"]["uid"]))
+    assert got == expect and len(got) > 10

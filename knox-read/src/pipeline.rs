@@ -64,6 +64,9 @@ pub trait Sink<P> {
     fn problem(&mut self, _p: &Problem) {}
     /// A source that could not be opened (the loop has reported it on stderr already).
     fn unreadable(&mut self, _name: &str, _e: &io::Error) {}
+    /// How far the source with this index (among the loop's sources) has been read, in bytes,
+    /// after the part that ends there.
+    fn progress(&mut self, _source: usize, _done: u64) {}
     /// Every source has been read.
     fn finish(&mut self) -> io::Result<()> {
         Ok(())
@@ -106,8 +109,8 @@ enum Item<P> {
     Opened(usize),
     /// A source could not be opened.
     Unreadable(usize, io::Error),
-    /// The part of a batch and the problems found in it.
-    Part(usize, P, Vec<Problem>),
+    /// The part of a batch, the problems found in it, and where in its source the batch ends.
+    Part(usize, P, Vec<Problem>, u64),
 }
 
 /// Reads every source through mappers into the sink. Returns what went wrong (for the exit code).
@@ -301,7 +304,7 @@ fn map_batch<M: Mapper>(m: &mut M, i: usize, info: &SourceInfo, b: &Batch) -> It
             problems.push(Problem::new(&info.name, &e));
         }
     }
-    Item::Part(i, m.take(), problems)
+    Item::Part(i, m.take(), problems, b.offset() + b.span() as u64)
 }
 
 /// Hands one item to the sink and reports its problems.
@@ -327,9 +330,10 @@ fn deliver<P, S: Sink<P> + ?Sized>(
             sink.unreadable(name, &e);
             Ok(())
         }
-        Item::Part(i, part, found) => {
+        Item::Part(i, part, found, end) => {
             let info = &sources[i].1;
             sink.apply(part, info)?;
+            sink.progress(i, end);
             for p in &found {
                 if opts.report_problems {
                     writeln!(err, "{}: {p}", opts.what)?;

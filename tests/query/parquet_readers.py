@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reads knox's Parquet export with DuckDB and with Spark (local mode), as they are, and checks
-that both count what knox counted: the records per host, the OCSF events per class, and one
-question an analyst would ask (which programs ran most, per host).
+that both count what knox counted: the records per host, the OCSF events per class, one
+question an analyst would ask (which programs ran most, per host), and typed token fields of
+the tokens table (every path token's path, every subject's pid) against `knox json`.
 
     tests/query/parquet_readers.py KNOX_BINARY [duckdb|spark ...]
 
@@ -56,6 +57,20 @@ def expected(case):
     return per_host, classes
 
 
+def expected_tokens(case):
+    """From `knox json`: (host, path) of every path token with a text path, and the sum of the
+    pids of subject tokens per host."""
+    paths, pids = [], {}
+    for line in knox("json", str(case)).splitlines():
+        r = json.loads(line)
+        for t in r["tokens"]:
+            if t["type"] == "path" and isinstance(t["path"], str):
+                paths.append((r["host"], t["path"]))
+            if t["type"].startswith("subject"):
+                pids[r["host"]] = pids.get(r["host"], 0) + t["pid"]
+    return sorted(paths), pids
+
+
 def duckdb_counts(out):
     import duckdb
 
@@ -63,8 +78,12 @@ def duckdb_counts(out):
     con.execute(
         f"CREATE VIEW records AS SELECT * FROM read_parquet('{out}/records/**/*.parquet', hive_partitioning = true)"
     )
+    # Each OCSF class and each token type has its own columns: read them by name.
     con.execute(
-        f"CREATE VIEW ocsf AS SELECT * FROM read_parquet('{out}/ocsf/**/*.parquet', hive_partitioning = true)"
+        f"CREATE VIEW ocsf AS SELECT * FROM read_parquet('{out}/ocsf/**/*.parquet', hive_partitioning = true, union_by_name = true)"
+    )
+    con.execute(
+        f"CREATE VIEW tokens AS SELECT * FROM read_parquet('{out}/tokens/**/*.parquet', hive_partitioning = true, union_by_name = true)"
     )
     hosts = dict(con.execute("SELECT host, count(*) FROM records GROUP BY host").fetchall())
     classes = dict(con.execute("SELECT class_uid, count(*) FROM ocsf GROUP BY class_uid").fetchall())
@@ -75,7 +94,9 @@ def duckdb_counts(out):
            ON c.process.parent_process.uid = p.process.uid
            WHERE c.class_uid = 1007 AND c.activity_id = 1 AND p.class_uid = 1007"""
     ).fetchone()[0]
-    return hosts, classes, answer, linked
+    paths = sorted(con.execute("SELECT host, path FROM tokens WHERE type = 'path' AND path IS NOT NULL").fetchall())
+    pids = dict(con.execute("SELECT host, sum(pid) FROM tokens WHERE type LIKE 'subject%' GROUP BY host").fetchall())
+    return hosts, classes, answer, linked, (paths, {h: int(v) for h, v in pids.items()})
 
 
 def spark_counts(out):
@@ -90,7 +111,9 @@ def spark_counts(out):
     )
     spark.sparkContext.setLogLevel("ERROR")
     spark.read.parquet(f"{out}/records").createOrReplaceTempView("records")
-    spark.read.parquet(f"{out}/ocsf").createOrReplaceTempView("ocsf")
+    # Each OCSF class and each token type has its own columns: merge the files' schemas.
+    spark.read.option("mergeSchema", "true").parquet(f"{out}/ocsf").createOrReplaceTempView("ocsf")
+    spark.read.option("mergeSchema", "true").parquet(f"{out}/tokens").createOrReplaceTempView("tokens")
     hosts = {r[0]: r[1] for r in spark.sql("SELECT host, count(*) FROM records GROUP BY host").collect()}
     classes = {r[0]: r[1] for r in spark.sql("SELECT class_uid, count(*) FROM ocsf GROUP BY class_uid").collect()}
     answer = [tuple(r) for r in spark.sql(QUESTION).collect()]
@@ -99,8 +122,10 @@ def spark_counts(out):
            ON c.process.parent_process.uid = p.process.uid
            WHERE c.class_uid = 1007 AND c.activity_id = 1 AND p.class_uid = 1007"""
     ).collect()[0][0]
+    paths = sorted(tuple(r) for r in spark.sql("SELECT host, path FROM tokens WHERE type = 'path' AND path IS NOT NULL").collect())
+    pids = {r[0]: int(r[1]) for r in spark.sql("SELECT host, sum(pid) FROM tokens WHERE type LIKE 'subject%' GROUP BY host").collect()}
     spark.stop()
-    return hosts, classes, answer, linked
+    return hosts, classes, answer, linked, (paths, pids)
 
 
 def main():
@@ -108,12 +133,16 @@ def main():
     try:
         case = tree(base)
         out = base / "parquet"
-        for schema in ("records", "ocsf"):
+        for schema in ("records", "ocsf", "tokens"):
             knox("export", "--format", "parquet", "--schema", schema, "--to", str(out / schema), str(case))
         per_host, classes = expected(case)
+        token_truth = expected_tokens(case)
         answers = []
         for reader in READERS:
-            hosts, got_classes, answer, linked = {"duckdb": duckdb_counts, "spark": spark_counts}[reader](out)
+            hosts, got_classes, answer, linked, tokens = {"duckdb": duckdb_counts, "spark": spark_counts}[reader](out)
+            if tokens != token_truth:
+                sys.exit(f"{reader}: typed token fields differ from knox json: "
+                         f"{len(tokens[0])} paths (want {len(token_truth[0])}), pids {tokens[1]} (want {token_truth[1]})")
             if hosts != per_host:
                 sys.exit(f"{reader}: records per host {hosts}, knox counted {per_host}")
             if got_classes != classes:
@@ -123,7 +152,8 @@ def main():
             answers.append(answer)
             print(f"{reader}: {sum(per_host.values())} records on {len(hosts)} hosts, "
                   f"{sum(classes.values())} OCSF events in {len(classes)} classes, "
-                  f"{len(answer)} (host, command) rows, {linked} launches linked to their parent: ok")
+                  f"{len(answer)} (host, command) rows, {linked} launches linked to their parent, "
+                  f"{len(tokens[0])} path tokens and the subjects' pids as knox json has them: ok")
         if len(answers) == 2 and answers[0] != answers[1]:
             sys.exit("DuckDB and Spark answer the question differently")
     finally:

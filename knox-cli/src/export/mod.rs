@@ -249,6 +249,8 @@ pub struct Fill<'s, F: Format, O: Output> {
     line: Vec<u8>,
     /// Lines written.
     pub written: u64,
+    /// The bar of a long export on a terminal.
+    progress: crate::progress::Progress,
 }
 
 impl<'s, F: Format, O: Output> Fill<'s, F, O> {
@@ -261,6 +263,7 @@ impl<'s, F: Format, O: Output> Fill<'s, F, O> {
             output,
             line: Vec::new(),
             written: 0,
+            progress: crate::progress::Progress::new(&settings.sources),
         }
     }
 }
@@ -325,9 +328,14 @@ impl<F: Format, O: Output> Sink<Part> for Fill<'_, F, O> {
     }
 
     fn finish(&mut self) -> io::Result<()> {
+        self.progress.finish();
         self.model.finish();
         self.model.changes().for_each(drop);
         self.output.finish()
+    }
+
+    fn progress(&mut self, source: usize, done: u64) {
+        self.progress.update(source, done);
     }
 }
 

@@ -7,7 +7,9 @@
 
 ``load`` takes a path, a comma-separated list of paths or a glob (``*``, ``?``, ``[...]``),
 expanded on the driver as the ``knox`` command line expands paths: a trail file, a trail
-directory (its trail files in time order), a tree of hosts. Each trail file is one partition,
+directory (its trail files in time order), a tree of hosts. With a glob, a file's host is what
+the glob's first wildcard matched (``hosts/*/var/audit``: the host directory), unless auditd's
+file name names it. Each trail file is one partition,
 decoded on an executor by ``knox.read`` (Rust, no Python per row) and handed to Spark as Arrow
 record batches. Paths with a scheme (``s3://``, ``gs://``, ``abfs://``, ``hdfs://``) are opened
 with fsspec, which the executors need installed with the filesystem's package (s3fs, gcsfs).
@@ -98,18 +100,28 @@ def _expand_remote(p: str) -> List[tuple]:
 
     fs, _, found = fsspec.get_fs_token_paths(p)
     proto = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
-    files = []
-    for f in found:
-        if fs.isdir(f):
-            files.extend(x for x in sorted(fs.find(f)) if not os.path.basename(x).startswith("."))
-        else:
-            files.append(f)
+    pattern = p.split("://", 1)[1]
     out = []
-    for f in files:
-        parts = f.rstrip("/").split("/")
-        host = parts[-2] if len(parts) > 1 else None
-        out.append((f"{proto}://{f}", host))
+    for f in found:
+        host = _wildcard_host(pattern, f)
+        if fs.isdir(f):
+            for x in sorted(fs.find(f)):
+                if not os.path.basename(x).startswith("."):
+                    out.append((f"{proto}://{x}", host))
+        else:
+            out.append((f"{proto}://{f}", host))
     return out
+
+
+def _wildcard_host(pattern: str, path: str) -> Optional[str]:
+    """What the first wildcard of a glob matched in a path: in ``hosts/*/var/audit``, the host
+    directory of each match."""
+    parts = pattern.rstrip("/").split("/")
+    for i, part in enumerate(parts):
+        if _glob.has_magic(part):
+            got = path.rstrip("/").split("/")
+            return got[i] if i < len(got) else None
+    return None
 
 
 def _plan(paths: Sequence[str], by_host: bool) -> List[List[tuple]]:
@@ -120,10 +132,15 @@ def _plan(paths: Sequence[str], by_host: bool) -> List[List[tuple]]:
             files.extend(_expand_remote(p))
             continue
         p = _local(p)
-        matches = sorted(_glob.glob(p)) if _glob.has_magic(p) else [p]
+        if not _glob.has_magic(p):
+            files.extend(knox.expand([p]))
+            continue
+        matches = sorted(_glob.glob(p))
         if not matches:
             raise FileNotFoundError(f"{p}: no such file or directory")
-        files.extend(knox.expand(matches))
+        for m in matches:
+            # The file's own name says its host when auditd wrote one; else the wildcard's match.
+            files.extend((f, h or _wildcard_host(p, m)) for f, h in knox.expand([m]))
     if not by_host:
         return [[f] for f in files]
     groups: dict = {}
