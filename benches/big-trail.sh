@@ -74,16 +74,31 @@ for tool in "stats" "praudit -l" "praudit" "praudit -x" "json" "auditreduce -c e
 done
 # Parquet: each run writes a fresh table (the removal of the last run's files is timed too; it
 # is small next to the export).
-for schema in records ocsf; do
+sizes=""
+for schema in records tokens ocsf; do
   for j in 1 "$n"; do
     row "knox export --format parquet --schema $schema" "$j" sh -c \
       'rm -rf target/bench-parquet && exec "$@"' sh \
       "$bin/knox" export --format parquet --schema "$schema" -j "$j" --to target/bench-parquet "$trail"
     [ "$n" = 1 ] && break
   done
+  bytes=$(du -sb target/bench-parquet | cut -f1)
+  sizes="$sizes$(awk -v s="$schema" -v b="$bytes" -v t="$size" 'BEGIN { printf "%s %.0f MB (%.2fx the trail); ", s, b / 1e6, b / t }')"
 done
 rm -rf target/bench-parquet
+# Python: knox.read(...).read_all() of the records table, through the Arrow C stream, in the
+# venv tests/run.sh makes (or $KNOX_PYTHON: a Python with knox-bsm installed).
+py=${KNOX_PYTHON:-target/test-venv/bin/python}
+if [ -x "$py" ] && "$py" -c "import knox" 2>/dev/null; then
+  for j in 1 "$n"; do
+    row "python knox.read(records).read_all()" "$j" "$py" -c \
+      "import knox, sys; knox.read(sys.argv[1], threads=int(sys.argv[2]), problems=[]).read_all()" "$trail" "$j"
+    [ "$n" = 1 ] && break
+  done
+fi
 for j in 1 "$n"; do
   row "knox timeline --html" "$j" "$bin/knox" timeline -j "$j" --html target/bench-timeline.html "$trail"
   [ "$n" = 1 ] && break
 done
+echo
+echo "Parquet files: ${sizes%; }."

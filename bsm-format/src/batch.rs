@@ -202,7 +202,10 @@ impl<R: Read> Batches<R> {
                     self.units.error(*error);
                     self.framed += consume;
                 }
-                Action::Skip(n) => self.framed += n,
+                Action::Skip(n) => {
+                    self.framed += n;
+                    self.drop_skipped();
+                }
                 Action::End => self.done = true,
                 Action::NeedMore => return false,
             }
@@ -213,6 +216,20 @@ impl<R: Read> Batches<R> {
             }
         }
         false
+    }
+
+    /// Lets go of bytes that resync has passed over while no record or error waits to be
+    /// handed over: a stretch of garbage is reported once, when framing is past it, and need
+    /// not be held until then (a file of random bytes would otherwise be held whole).
+    fn drop_skipped(&mut self) {
+        if self.units.is_empty() && self.framed >= self.reach && self.framed >= self.read_size {
+            // The rest moves to a buffer of its own size (splitting the front off would keep
+            // the whole allocation, which the next reads would then double).
+            self.buf = BytesMut::from(&self.buf[self.framed..]);
+            self.base += self.framed as u64;
+            self.reach = self.reach.saturating_sub(self.framed);
+            self.framed = 0;
+        }
     }
 
     /// A partly filled batch is handed over only when the last read returned less than it

@@ -67,8 +67,88 @@ fn explain(command: i32, e: io::Error) -> io::Error {
     };
     io::Error::new(
         e.kind(),
-        format!("{why} (errno {})", e.raw_os_error().unwrap_or(0)),
+        Explained {
+            errno: e.raw_os_error().unwrap_or(0),
+            why,
+        },
     )
+}
+
+/// An auditon error with what it means, keeping its errno.
+#[derive(Debug)]
+pub struct Explained {
+    pub errno: i32,
+    pub why: &'static str,
+}
+
+impl std::fmt::Display for Explained {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (errno {})", self.why, self.errno)
+    }
+}
+
+impl std::error::Error for Explained {}
+
+/// The errno of an auditon error, explained or not.
+pub fn errno_of(e: &io::Error) -> Option<i32> {
+    e.raw_os_error().or_else(|| {
+        e.get_ref()
+            .and_then(|x| x.downcast_ref::<Explained>())
+            .map(|x| x.errno)
+    })
+}
+
+/// The systems with BSM auditing, for the steps that turn it on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    MacOs,
+    FreeBsd,
+}
+
+impl Os {
+    /// The system knox runs on, if it is one of them.
+    pub const HERE: Option<Os> = if cfg!(target_os = "macos") {
+        Some(Os::MacOs)
+    } else if cfg!(target_os = "freebsd") {
+        Some(Os::FreeBsd)
+    } else {
+        None
+    };
+}
+
+/// How to turn auditing on, on a system.
+pub fn how_to_enable(os: Os) -> &'static str {
+    match os {
+        Os::MacOs => {
+            "audit(4) is deprecated since macOS 11 and disabled by default since macOS 14 \
+             (Apple's stated successor is Endpoint Security). To turn it on: `sudo cp \
+             /etc/security/audit_control.example /etc/security/audit_control`, `sudo launchctl \
+             enable system/com.apple.auditd`, then reboot"
+        }
+        Os::FreeBsd => {
+            "start auditd: `sudo service auditd onestart` (and `auditd_enable=\"YES\"` in \
+             /etc/rc.conf to start it at boot)"
+        }
+    }
+}
+
+/// Why no record would arrive, and what to do, when the kernel says auditing is not on: its
+/// condition (A_GETCOND), or an error asking for it (ENOSYS: the kernel has no audit support
+/// turned on). `None` when auditing is on, or when the condition cannot be read for another
+/// reason (the reading goes on and says what it finds).
+pub fn not_auditing(cond: &io::Result<Condition>, os: Os) -> Option<String> {
+    let state = match cond {
+        Ok(Condition::Auditing) => return None,
+        Ok(c) => format!("auditing is {} (condition {})", c.text(), c.raw()),
+        Err(e) if errno_of(e) == Some(errno::ENOSYS) => {
+            "the kernel has no auditing turned on (auditon answers ENOSYS)".to_string()
+        }
+        Err(_) => return None,
+    };
+    Some(format!(
+        "{state}, so no record would arrive: {}",
+        how_to_enable(os)
+    ))
 }
 
 /// A terminal: its port (device) and machine address.

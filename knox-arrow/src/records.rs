@@ -142,11 +142,11 @@ impl Local {
             Outcome::Failure(_) => self.success.append_value(false),
             Outcome::Unknown => self.success.append_null(),
         }
-        let status = knox_model::ocsf::status_of(ev);
-        self.errno.append_option(status.errno.map(|e| e.0 as i32));
+        let failure = ev.failure();
+        self.errno.append_option(failure.map(|f| f.errno.0 as i32));
         self.errno_name
-            .append_option(status.errno.and_then(|e| e.name()));
-        self.errno_text.append_option(status.detail());
+            .append_option(failure.and_then(|f| f.name()));
+        self.errno_text.append_option(failure.map(|f| f.text()));
         self.return_value
             .append_option(ev.result.map(|r| match r.width {
                 Width::W32 => r.value as u32 as i32 as i64,

@@ -143,17 +143,18 @@ pub struct ExportCmd {
     /// What to write.
     #[arg(long, value_enum, required_unless_present_any = ["ocsf_mapping", "tables"])]
     pub format: Option<ExportFormat>,
-    /// The directory Parquet files go to (--format parquet).
+    /// The directory Parquet files go to (--format parquet only).
     #[arg(long, value_name = "DIR")]
     pub to: Option<PathBuf>,
-    /// The Parquet table (--format parquet): one row per record, per token, or per OCSF event.
-    #[arg(long, value_enum, default_value = "records")]
-    pub schema: ExportSchema,
+    /// The Parquet table (--format parquet only; default records): one row per record, per
+    /// token, or per OCSF event.
+    #[arg(long, value_enum)]
+    pub schema: Option<ExportSchema>,
     /// Print the BSM to OCSF mapping table (Markdown) and exit.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["format", "to", "schema", "tables"])]
     pub ocsf_mapping: bool,
     /// Print the Arrow and Parquet tables' columns (Markdown) and exit.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["format", "to", "schema"])]
     pub tables: bool,
     #[command(flatten)]
     pub stream: StreamArgs,
@@ -231,7 +232,7 @@ pub struct TimelineCmd {
 }
 
 /// What every command that reads trails takes: the sources, names, tables and selection.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ReadArgs {
     /// Times (and dates in selections) in UTC instead of the local zone (the same as TZ=UTC).
     #[arg(long, help_heading = "Times and names")]
@@ -271,7 +272,7 @@ pub struct ReadArgs {
 }
 
 /// Records that arrive over time: a followed trail or the live pipe.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Input")]
 pub struct StreamArgs {
     /// Follow the trail file, `current` link or trail directory as it is written (across
@@ -341,7 +342,7 @@ pub struct JsonCmd {
 }
 
 /// The source machine's account files.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Times and names")]
 pub struct NameFiles {
     /// User names from this passwd file (the source machine's) instead of this machine's.
@@ -389,7 +390,7 @@ without the file the trail most likely comes from a Mac. User and group names co
 machine, as praudit's do, unless --passwd/--group name the source machine's files; -n prints numbers.";
 
 /// praudit's flags, and knox's additions.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct PrauditArgs {
     /// One record per line.
     #[arg(short = 'l')]

@@ -116,6 +116,24 @@ fn names_note(s: &Settings, err: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// `--json-zone` changes the times of JSON output: without JSON output it would do nothing,
+/// so it is refused (exit 2) rather than ignored.
+fn json_zone_needs_json(
+    what: &str,
+    json: bool,
+    json_zone: bool,
+    err: &mut dyn Write,
+) -> io::Result<bool> {
+    if json_zone && !json {
+        writeln!(
+            err,
+            "{what}: --json-zone changes the times of JSON output: it goes with --json"
+        )?;
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 /// Resolves the settings, or reports the usage error.
 fn settings(
     what: &'static str,
@@ -164,6 +182,9 @@ fn run_stats(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<i32> {
+    if !json_zone_needs_json("knox stats", json, read.json_zone, err)? {
+        return Ok(2);
+    }
     let Some(s) = settings("knox stats", Inputs::files(&read.files), read.into(), err)? else {
         return Ok(2);
     };
@@ -198,6 +219,9 @@ fn run_praudit_with(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<i32> {
+    if !json_zone_needs_json("knox praudit", false, args.read.json_zone, err)? {
+        return Ok(2);
+    }
     let inputs = Inputs::of(&args.stream, &args.read.files, "all");
     let Some(s) = settings("knox praudit", inputs, (&args.read).into(), err)? else {
         return Ok(2);
@@ -325,6 +349,29 @@ fn run_export(args: ExportCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::
         return Ok(0);
     }
     let format = args.format.unwrap_or(ExportFormat::Ocsf);
+    // Options that only Parquet takes are refused with the others, not ignored.
+    if format != ExportFormat::Parquet {
+        let given = [
+            ("--to", args.to.is_some()),
+            ("--schema", args.schema.is_some()),
+        ];
+        if let Some((flag, _)) = given.iter().find(|(_, set)| *set) {
+            writeln!(
+                err,
+                "{what}: {flag} goes with --format parquet (ocsf and timesketch write JSON Lines \
+                 to stdout: redirect it to a file)"
+            )?;
+            return Ok(2);
+        }
+    }
+    if format == ExportFormat::Parquet && args.read.json_zone {
+        writeln!(
+            err,
+            "{what}: --json-zone changes the times of JSON output; Parquet times are UTC \
+             timestamps, which readers show in their own zone"
+        )?;
+        return Ok(2);
+    }
     if format == ExportFormat::Parquet && (args.stream.follow || args.stream.live.is_some()) {
         writeln!(
             err,
@@ -362,7 +409,7 @@ fn run_export(args: ExportCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::
                 writeln!(err, "{what}: --format parquet writes under --to DIR")?;
                 return Ok(2);
             };
-            let table: knox_arrow::Table = args.schema.into();
+            let table: knox_arrow::Table = args.schema.unwrap_or(ExportSchema::Records).into();
             let output = match knox_arrow::parquet::Partitions::new(dir, table, s.threads) {
                 Ok(o) => o,
                 Err(e) => {
@@ -400,6 +447,9 @@ fn run_export(args: ExportCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::
 }
 
 fn run_verify(args: VerifyCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
+    if !json_zone_needs_json("knox verify", args.json, args.json_zone, err)? {
+        return Ok(2);
+    }
     let events = crate::names::EventOptions::default();
     let given = Given {
         utc: args.utc,
@@ -441,11 +491,28 @@ fn run_verify(args: VerifyCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::
 }
 
 fn run_commands(args: CommandsCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
+    if !json_zone_needs_json("knox commands", args.json, args.read.json_zone, err)? {
+        return Ok(2);
+    }
     let inputs = Inputs::of(&args.stream, &args.read.files, "ex");
     let Some(s) = settings("knox commands", inputs, (&args.read).into(), err)? else {
         return Ok(2);
     };
-    let opts = crate::commands::Options {
+    let mut s = s;
+    for (src, _) in &mut s.sources {
+        if let crate::input::Source::Live(spec) = src {
+            spec.policy = bsm_io::auditon::Policy::ARGV;
+            if args.env {
+                spec.policy |= bsm_io::auditon::Policy::ARGE;
+            }
+        }
+    }
+    commands_on(&s, commands_options(&args), out, err)
+}
+
+/// `knox commands`' report options.
+fn commands_options(args: &CommandsCmd) -> crate::commands::Options {
+    crate::commands::Options {
         long: args.long,
         no_header: args.no_header,
         env: args.env,
@@ -458,17 +525,7 @@ fn run_commands(args: CommandsCmd, out: &mut dyn Write, err: &mut dyn Write) -> 
         },
         json: args.json,
         pid: args.pid,
-    };
-    let mut s = s;
-    for (src, _) in &mut s.sources {
-        if let crate::input::Source::Live(spec) = src {
-            spec.policy = bsm_io::auditon::Policy::ARGV;
-            if args.env {
-                spec.policy |= bsm_io::auditon::Policy::ARGE;
-            }
-        }
     }
-    commands_on(&s, opts, out, err)
 }
 
 fn commands_on(
@@ -486,6 +543,7 @@ fn commands_on(
 }
 
 /// The reports built on the activity model.
+#[derive(Clone)]
 enum Kind {
     Ps(Option<crate::activity::print::PsSort>),
     Tree,
@@ -557,6 +615,9 @@ fn run_activity(
     err: &mut dyn Write,
 ) -> io::Result<i32> {
     let what = kind.name();
+    if !json_zone_needs_json(what, a.json, a.read.json_zone, err)? {
+        return Ok(2);
+    }
     let Some(s) = settings(
         what,
         activity_inputs(&a, kind.live_classes()),
@@ -566,10 +627,21 @@ fn run_activity(
     else {
         return Ok(2);
     };
+    activity_on(&s, &a, &kind, out, err)
+}
+
+/// Runs an activity report on resolved settings.
+fn activity_on(
+    s: &Settings,
+    a: &ActivityCmd,
+    kind: &Kind,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<i32> {
     // Followed and live input is printed as it comes, not when a buffer fills.
     let streaming = s.streaming();
     let mut out = Flushing { out, streaming };
-    let o = Out::new(&mut out, a.json, &s).titles(!a.no_header);
+    let o = Out::new(&mut out, a.json, s).titles(!a.no_header);
     let mut report: Box<dyn Report + '_> = match kind {
         Kind::Ps(sort) => {
             let default = if streaming {
@@ -582,9 +654,9 @@ fn run_activity(
         Kind::Tree => Box::new(crate::activity::tree::Tree::new(o, streaming)),
         Kind::Errors => Box::new(print::Errors::new(o)),
         Kind::Net => Box::new(print::Net::new(o)),
-        Kind::Files { glob, by_path } => Box::new(print::Files::new(o, glob, by_path)),
+        Kind::Files { glob, by_path } => Box::new(print::Files::new(o, glob.clone(), *by_path)),
     };
-    let (code, _) = run_report(&s, a.pid, &mut *report, err)?;
+    let (code, _) = run_report(s, a.pid, &mut *report, err)?;
     drop(report);
     out.out.flush()?;
     Ok(code)
@@ -771,6 +843,13 @@ fn run_auditon(
     let mut ctl = bsm_io::control::Control {
         k: bsm_io::control::System,
     };
+    // Auditing off (macOS 14 and later ship with it off): said first, with how to turn it on;
+    // the command goes on, since turning it on may be what it is for.
+    if let Some(os) = bsm_io::control::Os::HERE {
+        if let Some(note) = bsm_io::control::not_auditing(&ctl.condition(), os) {
+            writeln!(err, "knox auditon: note: {note}")?;
+        }
+    }
     match crate::auditon::run(
         &mut ctl,
         &action,
@@ -784,6 +863,87 @@ fn run_auditon(
             writeln!(err, "knox auditon: {e}")?;
             Ok(2)
         }
+    }
+}
+
+/// A reading tool's command line, parsed and resolved once, run on one input after another:
+/// what the fuzz targets do, so that an input costs the tool's own work, not the command line's
+/// parsing and the tables' loading.
+pub struct Prepared {
+    command: Command,
+    kind: Option<Kind>,
+    settings: Settings,
+}
+
+impl Prepared {
+    /// Prepares `praudit`, `json`, `commands`, `ps`, `tree`, `files`, `errors` or `net` with
+    /// these arguments (`["knox", "json", "-j", "1"]`); the input comes with each run.
+    pub fn new(args: &[&str]) -> Result<Prepared, String> {
+        use clap::Parser;
+        let cli = Cli::try_parse_from(args).map_err(|e| e.to_string())?;
+        let mut err = Vec::new();
+        let resolve = |what, read: &ReadArgs, err: &mut Vec<u8>| {
+            settings(what, Inputs::files(&[]), read.into(), err)
+                .ok()
+                .flatten()
+        };
+        let (kind, read, what): (Option<Kind>, &ReadArgs, &'static str) = match &cli.command {
+            Command::Praudit(a) => (None, &a.read, "knox praudit"),
+            Command::Json(a) => (None, &a.read, "knox json"),
+            Command::Commands(a) => (None, &a.read, "knox commands"),
+            Command::Ps { common, sort } => (Some(Kind::Ps(*sort)), &common.read, "knox ps"),
+            Command::Tree(a) => (Some(Kind::Tree), &a.read, "knox tree"),
+            Command::Errors(a) => (Some(Kind::Errors), &a.read, "knox errors"),
+            Command::Net(a) => (Some(Kind::Net), &a.read, "knox net"),
+            Command::Files {
+                common, by_path, ..
+            } => (
+                Some(Kind::Files {
+                    glob: None,
+                    by_path: *by_path,
+                }),
+                &common.read,
+                "knox files",
+            ),
+            _ => return Err("not a reading tool".into()),
+        };
+        let settings = resolve(what, read, &mut err)
+            .ok_or_else(|| String::from_utf8_lossy(&err).into_owned())?;
+        Ok(Prepared {
+            command: cli.command,
+            kind,
+            settings,
+        })
+    }
+
+    /// Runs the tool on `input` (read as stdin would be); returns the exit code, stdout and
+    /// stderr.
+    pub fn run(&mut self, input: &[u8]) -> io::Result<(i32, Vec<u8>, Vec<u8>)> {
+        let source = crate::input::Source::Memory(input.into());
+        let info = pipeline::SourceInfo {
+            name: "-".into(),
+            host: None,
+            streaming: false,
+            piped: false,
+            trail: None,
+        };
+        self.settings.sources = vec![(source, info)];
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let s = &self.settings;
+        let code = match (&self.command, &self.kind) {
+            (Command::Praudit(a), _) => praudit_on(s, a.clone(), &mut out, &mut err)?,
+            (Command::Json(_), _) => json_on(s, &mut out, &mut err)?,
+            (Command::Commands(a), _) => commands_on(s, commands_options(a), &mut out, &mut err)?,
+            (Command::Ps { common: a, .. }, Some(k))
+            | (Command::Tree(a), Some(k))
+            | (Command::Errors(a), Some(k))
+            | (Command::Net(a), Some(k))
+            | (Command::Files { common: a, .. }, Some(k)) => {
+                activity_on(s, a, k, &mut out, &mut err)?
+            }
+            _ => 2,
+        };
+        Ok((code, out, err))
     }
 }
 

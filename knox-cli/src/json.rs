@@ -24,6 +24,8 @@ pub fn write_record(
     use crate::jsonw::Obj;
     let mut error = None;
     let mut success: Option<bool> = None;
+    // The first failing return token: its errno and value.
+    let mut failure: Option<knox_model::Failure> = None;
     let mut first = None;
     scratch.clear();
     scratch.push(b'[');
@@ -33,6 +35,15 @@ pub fn write_record(
                 match t {
                     Token::Return(r) => {
                         success = Some(success.unwrap_or(true) && r.errno.is_success());
+                        if !r.errno.is_success() && failure.is_none() {
+                            failure = Some(knox_model::Failure {
+                                errno: r.errno,
+                                return_value: Some(match r.width {
+                                    bsm_format::token::Width::W32 => r.value as u32 as i32 as i64,
+                                    bsm_format::token::Width::W64 => r.value as i64,
+                                }),
+                            });
+                        }
                     }
                     Token::Header(h) if i == 0 => first = Some((Some(h), h.time)),
                     Token::File(f) if i == 0 => first = Some((None, f.time)),
@@ -108,6 +119,22 @@ pub fn write_record(
     match success {
         Some(s) => o.bool("success", s),
         None => null(o.key("success")),
+    }
+    if let Some(f) = failure {
+        // What is known of the failure, the same in every output: the errno, its name when BSM
+        // has one, praudit's text for it, and the return value.
+        let mut fo = Obj::new(o.key("failure"));
+        fo.u64("errno", f.errno.0 as u64);
+        match f.name() {
+            Some(n) => fo.str("name", n),
+            None => fo.null("name"),
+        }
+        fo.str("text", &f.text());
+        match f.return_value {
+            Some(r) => fo.i64("return_value", r),
+            None => fo.null("return_value"),
+        }
+        fo.end();
     }
     o.key("tokens").extend_from_slice(scratch);
     if let Some(e) = &error {

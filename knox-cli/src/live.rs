@@ -9,12 +9,30 @@ pub fn open_pipe() -> Result<bsm_io::pipe::AuditPipe<impl bsm_io::pipe::Device>,
     }
     #[cfg(unix)]
     let setuid = crate::privileges::ensure_root().map_err(|e| e.to_string())?;
+    if let Some(os) = bsm_io::control::Os::HERE {
+        let mut ctl = bsm_io::control::Control {
+            k: bsm_io::control::System,
+        };
+        preflight(&mut ctl, os)?;
+    }
     let pipe = bsm_io::system::open_pipe().map_err(|e| e.to_string())?;
     #[cfg(unix)]
     if setuid {
         bsm_io::system::drop_privileges().map_err(|e| format!("dropping root: {e}"))?;
     }
     Ok(pipe)
+}
+
+/// Refuses to wait on a pipe that will stay silent: when the kernel says auditing is not on
+/// (macOS 14 and later ship with it off), the error says so and how to turn it on.
+pub fn preflight<A: bsm_io::control::Auditon>(
+    ctl: &mut bsm_io::control::Control<A>,
+    os: bsm_io::control::Os,
+) -> Result<(), String> {
+    match bsm_io::control::not_auditing(&ctl.condition(), os) {
+        Some(note) => Err(note),
+        None => Ok(()),
+    }
 }
 
 /// Opens a pipe set up as `spec` says (local mode, flushed), as a byte stream.
@@ -65,8 +83,58 @@ pub fn policy_note(
 
 #[cfg(test)]
 mod tests {
-    use super::policy_note;
+    use super::{policy_note, preflight};
     use bsm_io::auditon::Policy;
+    use bsm_io::control::{Auditon, Control, Os};
+
+    /// A kernel that answers A_GETCOND with a condition, or fails every call with an errno.
+    struct Kernel(Result<i32, i32>);
+
+    impl Auditon for Kernel {
+        fn auditon(&mut self, cmd: i32, b: &mut [u8]) -> std::io::Result<()> {
+            match (self.0, cmd) {
+                (Err(errno), _) => Err(std::io::Error::from_raw_os_error(errno)),
+                (Ok(c), bsm_io::auditon::cmd::A_GETCOND) => {
+                    let v = (c as i64).to_ne_bytes();
+                    let n = b.len();
+                    b.copy_from_slice(&v[..n]);
+                    Ok(())
+                }
+                _ => Err(std::io::Error::from_raw_os_error(22)),
+            }
+        }
+    }
+
+    #[test]
+    fn a_mac_with_auditing_off_is_told_how_to_turn_it_on() {
+        // AUC_AUDITING: nothing to say.
+        assert_eq!(
+            preflight(&mut Control { k: Kernel(Ok(1)) }, Os::MacOs),
+            Ok(())
+        );
+        // Disabled (-1), never started (0), turned off (2), and a kernel without auditing
+        // (ENOSYS): the steps of the man pages, and Apple's successor.
+        for k in [Ok(-1), Ok(0), Ok(2), Err(78)] {
+            let e = preflight(&mut Control { k: Kernel(k) }, Os::MacOs).unwrap_err();
+            for step in [
+                "disabled by default since macOS 14",
+                "sudo cp /etc/security/audit_control.example /etc/security/audit_control",
+                "sudo launchctl enable system/com.apple.auditd",
+                "reboot",
+                "Endpoint Security",
+                "no record would arrive",
+            ] {
+                assert!(e.contains(step), "{k:?}: {e}");
+            }
+        }
+        let e = preflight(&mut Control { k: Kernel(Ok(0)) }, Os::FreeBsd).unwrap_err();
+        assert!(e.contains("service auditd onestart"), "{e}");
+        // A condition that cannot be read for another reason (EPERM) does not stop the read.
+        assert_eq!(
+            preflight(&mut Control { k: Kernel(Err(1)) }, Os::MacOs),
+            Ok(())
+        );
+    }
 
     #[test]
     fn a_missing_argv_policy_is_said_with_the_fix() {

@@ -30,7 +30,10 @@ impl Progress {
         let sizes: Vec<Option<u64>> = sources
             .iter()
             .map(|(s, _)| match s {
-                Source::File(p) => std::fs::metadata(p).ok().filter(|m| m.is_file()).map(|m| m.len()),
+                Source::File(p) => std::fs::metadata(p)
+                    .ok()
+                    .filter(|m| m.is_file())
+                    .map(|m| m.len()),
                 _ => None,
             })
             .collect();

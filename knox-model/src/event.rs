@@ -91,6 +91,42 @@ pub enum Outcome {
     Unknown,
 }
 
+/// A failed call, as far as its record says: the BSM errno and the return value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Failure {
+    /// The BSM errno (0 when only the header's modifier says the call failed).
+    pub errno: BsmErrno,
+    /// The return token's value, signed as the call returned it.
+    pub return_value: Option<i64>,
+}
+
+impl Failure {
+    /// The errno's name (`ENOENT`), when BSM defines one.
+    pub fn name(&self) -> Option<&'static str> {
+        self.errno.name()
+    }
+
+    /// praudit's text for the errno: BSD's description, or `Unknown error: N` for numbers BSM
+    /// does not describe (Apple's userland records use 255 with their own return values).
+    pub fn text(&self) -> std::borrow::Cow<'static, str> {
+        match self.errno.description().filter(|d| !d.is_empty()) {
+            Some(d) => d.into(),
+            None => format!("Unknown error: {}", self.errno.0).into(),
+        }
+    }
+
+    /// One line saying what is known: the name and text (`ENOENT (No such file or
+    /// directory)`), or for an errno BSM does not name its number, text and the return value,
+    /// which then carries the meaning (`errno 255 (Unknown error: 255), returned 5000`).
+    pub fn describe(&self) -> String {
+        match (self.name(), self.return_value) {
+            (Some(n), _) => format!("{n} ({})", self.text()),
+            (None, Some(r)) => format!("errno {} ({}), returned {r}", self.errno.0, self.text()),
+            (None, None) => format!("errno {} ({})", self.errno.0, self.text()),
+        }
+    }
+}
+
 /// The facts of one record. `B` holds the record's bytes: `&[u8]` when borrowed from the input,
 /// [`Bytes`] when the event must outlive it (another thread, a later stage).
 #[derive(Debug, Clone)]
@@ -350,6 +386,18 @@ impl<B: AsRef<[u8]>> Event<B> {
     /// Whether the call failed.
     pub fn failed(&self) -> bool {
         matches!(self.outcome(), Outcome::Failure(_))
+    }
+
+    /// What is known of a failed call: its errno and return value.
+    pub fn failure(&self) -> Option<Failure> {
+        let errno = self.errno()?;
+        Some(Failure {
+            errno,
+            return_value: self.result.map(|r| match r.width {
+                bsm_format::token::Width::W32 => r.value as u32 as i32 as i64,
+                bsm_format::token::Width::W64 => r.value as i64,
+            }),
+        })
     }
 
     /// The errno of a failed call.

@@ -58,6 +58,6 @@ mod process;
 pub mod quote;
 
 pub use act::{Act, Acts, FileOp, ForkKind, NetOp, OpenMode, PrivilegeOp, SessionOp};
-pub use event::{Endpoint, Event, Outcome, Strings, MAX_ARGS, MAX_PATHS};
+pub use event::{Endpoint, Event, Failure, Outcome, Strings, MAX_ARGS, MAX_PATHS};
 pub use model::{Change, Data, End, Key, Model, MAX_RUNNING};
 pub use process::{Host, Image, Origin, Process, ProcessId};

@@ -8,7 +8,7 @@ use bsm_format::token::{Attr, Subject, AUID_UNSET};
 use bsm_format::{Address, BsmErrno};
 
 use crate::act::{Act, FileOp, ForkKind, NetOp, PrivilegeOp, SessionOp};
-use crate::event::{Endpoint, Event, Outcome};
+use crate::event::{Endpoint, Event, Failure, Outcome};
 
 /// The OCSF version written.
 pub const VERSION: &str = "1.8.0";
@@ -322,28 +322,32 @@ pub struct Status {
     pub id: u8,
     /// `status`: its caption.
     pub name: &'static str,
-    /// The BSM errno of a failure (`status_code` is its name, or its number when BSM has no
-    /// name for it).
-    pub errno: Option<BsmErrno>,
+    /// What is known of a failure.
+    pub failure: Option<Failure>,
 }
 
 impl Status {
+    /// The BSM errno of a failure.
+    pub fn errno(&self) -> Option<BsmErrno> {
+        self.failure.map(|f| f.errno)
+    }
+
     /// `status_code`: the errno's name, or its number when it has none.
     pub fn code(&self) -> Option<std::borrow::Cow<'static, str>> {
-        let e = self.errno?;
-        Some(match e.name() {
+        let f = self.failure?;
+        Some(match f.name() {
             Some(n) => n.into(),
-            None => e.0.to_string().into(),
+            None => f.errno.0.to_string().into(),
         })
     }
 
-    /// `status_detail`: the errno's description, or praudit's `Unknown error: N` when BSM
-    /// has none.
+    /// `status_detail`: the errno's description, or for one BSM does not name, praudit's
+    /// `Unknown error: N` and the return value, which then carries the meaning.
     pub fn detail(&self) -> Option<std::borrow::Cow<'static, str>> {
-        let e = self.errno?;
-        Some(match e.description().filter(|d| !d.is_empty()) {
-            Some(d) => d.into(),
-            None => format!("Unknown error: {}", e.0).into(),
+        let f = self.failure?;
+        Some(match (f.name(), f.return_value) {
+            (None, Some(r)) => format!("{}, returned {r}", f.text()).into(),
+            _ => f.text(),
         })
     }
 }
@@ -354,17 +358,17 @@ pub fn status_of<B: AsRef<[u8]>>(ev: &Event<B>) -> Status {
         Outcome::Success => Status {
             id: 1,
             name: "Success",
-            errno: None,
+            failure: None,
         },
-        Outcome::Failure(e) => Status {
+        Outcome::Failure(_) => Status {
             id: 2,
             name: "Failure",
-            errno: Some(e),
+            failure: ev.failure(),
         },
         Outcome::Unknown => Status {
             id: 0,
             name: "Unknown",
-            errno: None,
+            failure: None,
         },
     }
 }

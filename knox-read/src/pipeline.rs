@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::{mpsc, Arc, Mutex};
 
-use bsm_format::{Batch, Batches, FrameOptions, MemoryBatches, Record};
+use bsm_format::{Batch, Batches, FrameOptions, Record};
 
 use crate::problem::{Problem, Problems};
 use crate::source::{Opened, Source};
@@ -256,36 +256,17 @@ fn in_flight(threads: usize) -> usize {
 }
 
 /// The batches of an opened source.
-enum BatchesOf {
-    /// A mapped file, and how far behind framing its pages are handed back.
-    Mapped(MemoryBatches, bsm_io::map::Mapped, usize),
-    Stream(Batches<Box<dyn std::io::Read>>),
-}
+struct BatchesOf(Batches<Box<dyn std::io::Read>>);
 
 impl BatchesOf {
     fn new(opened: Opened, opts: &Options) -> BatchesOf {
         match opened {
-            Opened::Mapped(m) => {
-                // Well behind the batches in flight (twice their bound), at least 16 MiB.
-                let keep = (16 << 20).max(2 * in_flight(opts.threads) * opts.batch);
-                let batches = MemoryBatches::new(m.bytes(), opts.batch, opts.frame);
-                BatchesOf::Mapped(batches, m, keep)
-            }
-            Opened::Stream(r) => {
-                BatchesOf::Stream(Batches::with_options(r, opts.batch, opts.frame))
-            }
+            Opened::Stream(r) => BatchesOf(Batches::with_options(r, opts.batch, opts.frame)),
         }
     }
 
     fn next_batch(&mut self) -> Option<Batch> {
-        match self {
-            BatchesOf::Mapped(b, m, keep) => {
-                let batch = b.next_batch()?;
-                m.release_before((batch.offset() as usize).saturating_sub(*keep));
-                Some(batch)
-            }
-            BatchesOf::Stream(b) => b.next_batch(),
-        }
+        self.0.next_batch()
     }
 }
 

@@ -20,11 +20,38 @@ pub enum Source {
     Memory(std::sync::Arc<[u8]>),
 }
 
-/// An opened source.
+/// An opened source: bytes to read in order.
 pub enum Opened {
-    /// A regular file, mapped into memory.
-    Mapped(bsm_io::map::Mapped),
     Stream(Box<dyn Read>),
+}
+
+/// A regular file, read with `read` into the loop's buffers (not mapped: a mapped file that
+/// shrinks under its reader kills it with SIGBUS, and a mapped file's pages stay resident while
+/// garbage is scanned). When it ends short of the length it had when opened, it shrank while
+/// it was read (a copytruncate rotation, a file on a network share, a mistake): that is an
+/// error naming where it ended, not a quiet end of input.
+struct Regular {
+    file: File,
+    at_open: u64,
+    read: u64,
+}
+
+impl Read for Regular {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.read += n as u64;
+        if n == 0 && !buf.is_empty() && self.read < self.at_open {
+            let now = self.file.metadata().map_or(self.read, |m| m.len());
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "the file shrank while it was read: {} bytes when opened, {now} now",
+                    self.at_open
+                ),
+            ));
+        }
+        Ok(n)
+    }
 }
 
 /// How the live audit pipe is set up: the classes to select (and for events not attributable
@@ -77,14 +104,20 @@ impl Source {
         }
     }
 
-    /// Opens the source: a regular file is mapped into memory, anything else read as a stream.
+    /// Opens the source: a regular file is read knowing its length (see [`Regular`]), anything
+    /// else as the stream it is.
     pub fn open(&self) -> io::Result<Opened> {
         if let Source::File(p) = self {
-            let f = File::open(p)?;
-            return Ok(match bsm_io::map::map(&f)? {
-                Some(m) => Opened::Mapped(m),
-                None => Opened::Stream(Box::new(f)),
-            });
+            let file = File::open(p)?;
+            let meta = file.metadata()?;
+            if meta.is_file() {
+                return Ok(Opened::Stream(Box::new(Regular {
+                    file,
+                    at_open: meta.len(),
+                    read: 0,
+                })));
+            }
+            return Ok(Opened::Stream(Box::new(file)));
         }
         self.open_stream().map(Opened::Stream)
     }

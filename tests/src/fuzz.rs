@@ -186,12 +186,26 @@ pub fn check_praudit_output(data: &[u8]) {
     }
 }
 
+thread_local! {
+    /// Each command line the checks run, parsed and resolved once per process (a fuzzing
+    /// process runs millions of inputs: each should cost the tool's work, not the setup's).
+    static PREPARED: std::cell::RefCell<std::collections::HashMap<Vec<String>, knox::cli::Prepared>> =
+        Default::default();
+}
+
 /// Runs a knox command line in this process on `data` as stdin, with the embedded macOS event
-/// table and numeric names (the same whatever machine runs it).
+/// table (the same whatever machine runs it).
 fn tool(args: &[&str], data: &[u8]) -> (i32, Vec<u8>, Vec<u8>) {
     let mut args = args.to_vec();
     args.extend(["--flavor", "macos"]);
-    knox::cli::run_on_bytes(&args, data).expect("the command line parses")
+    let key: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    PREPARED.with(|p| {
+        let mut p = p.borrow_mut();
+        let prepared = p
+            .entry(key)
+            .or_insert_with(|| knox::cli::Prepared::new(&args).expect("the command line parses"));
+        prepared.run(data).expect("the tool runs")
+    })
 }
 
 /// `knox json` on any input: one JSON object per line, at most one per record.
@@ -320,9 +334,23 @@ fn tree_streaming(data: &[u8]) -> Vec<u8> {
     tree_json(data, true)
 }
 
+thread_local! {
+    /// The tree's settings, resolved once per process; each run reads its input from memory.
+    static TREE: std::cell::RefCell<Option<knox::settings::Settings>> = const { std::cell::RefCell::new(None) };
+}
+
 /// `knox tree --json` on a trail: whole, or (`streaming`) as followed input prints it.
 pub fn tree_json(data: &[u8], streaming: bool) -> Vec<u8> {
-    use knox::activity::{print::Out, tree::Tree, Activities};
+    TREE.with(|t| {
+        let mut t = t.borrow_mut();
+        let s = t.get_or_insert_with(tree_settings);
+        let info = s.sources[0].1.clone();
+        s.sources = vec![(knox::input::Source::Memory(data.into()), info)];
+        tree_on(s, streaming)
+    })
+}
+
+fn tree_settings() -> knox::settings::Settings {
     use knox::settings::{Given, Inputs, Settings};
     let events = knox::names::EventOptions {
         flavor: Some(bsm_format::tables::Flavor::MacOs),
@@ -338,11 +366,15 @@ pub fn tree_json(data: &[u8], streaming: bool) -> Vec<u8> {
         group: None,
         events: &events,
         select: Default::default(),
-        stdin: Some(data.into()),
+        stdin: Some(Vec::new().into()),
     };
-    let s = Settings::resolve("knox tree", Inputs::files(&[]), given).unwrap();
+    Settings::resolve("knox tree", Inputs::files(&[]), given).unwrap()
+}
+
+fn tree_on(s: &knox::settings::Settings, streaming: bool) -> Vec<u8> {
+    use knox::activity::{print::Out, tree::Tree, Activities};
     let mut out = Vec::new();
-    let mut tree = Tree::new(Out::new(&mut out, true, &s), streaming);
+    let mut tree = Tree::new(Out::new(&mut out, true, s), streaming);
     let mut msgs = Vec::new();
     let mut sink = Activities::new(&mut tree, None, true, &s.events, s.what, &mut msgs);
     knox::pipeline::run(

@@ -10,9 +10,9 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The oracle folder: `$KNOX_ORACLE`, else `../shared/oracle` beside the workspace. A missing
-/// oracle fails the test, unless `KNOX_ORACLE=skip` asks to skip what needs it: then `None`,
-/// and the skip is recorded for the run's summary ([`skipped`]).
+/// The oracle folder: `$KNOX_ORACLE`, else the project's own copy in `tests/oracle/`. A
+/// missing oracle fails the test, unless `KNOX_ORACLE=skip` asks to skip what needs it: then
+/// `None`, and the skip is recorded for the run's summary ([`skip`]).
 pub fn oracle() -> Option<PathBuf> {
     let var = std::env::var_os("KNOX_ORACLE");
     if var.as_deref().is_some_and(|v| v == "skip") {
@@ -21,7 +21,7 @@ pub fn oracle() -> Option<PathBuf> {
     }
     let dir = var
         .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/oracle"));
+        .unwrap_or_else(|| root().join("tests/oracle"));
     if dir.join("README.md").exists() {
         return Some(dir);
     }
@@ -62,9 +62,51 @@ fn test_name() -> String {
         .to_string()
 }
 
-/// The shared tables folder beside the oracle.
+/// The team's shared folder beside the repository (`../shared`: the OCSF schema, the Sigma
+/// rules, OpenBSM's own test files, the reference tools), which stays outside the repository.
+/// Without it a test that needs it is skipped and the skip recorded, except in CI (`CI` set),
+/// where it must be there.
 pub fn shared() -> Option<PathBuf> {
-    oracle().map(|o| o.join(".."))
+    let dir = std::env::var_os("KNOX_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared"));
+    if dir.join("ocsf").is_dir() {
+        return Some(dir);
+    }
+    if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") {
+        panic!(
+            "the shared folder is missing at {} (CI is set): put it there or point KNOX_SHARED at it",
+            dir.display()
+        );
+    }
+    skip(&format!("the shared folder at {}", dir.display()));
+    None
+}
+
+/// OpenBSM's own golden files (`openbsm-reference/`): in the oracle `KNOX_ORACLE` names when it
+/// has them, else in the shared folder's oracle. They are OpenBSM's test files, so they stay
+/// outside the repository; without them the tests that read them are skipped (recorded).
+pub fn openbsm_reference() -> Option<PathBuf> {
+    if let Some(o) = std::env::var_os("KNOX_ORACLE").filter(|v| v != "skip") {
+        let d = PathBuf::from(o).join("openbsm-reference");
+        if d.is_dir() {
+            return Some(d);
+        }
+    }
+    shared()
+        .map(|s| s.join("oracle/openbsm-reference"))
+        .filter(|d| d.is_dir())
+}
+
+/// The oracle's sub-folders `dirs` (`records`, `trails`, ..., `openbsm-reference`), found where
+/// each is: `openbsm-reference` by [`openbsm_reference`], the others in `oracle`.
+pub fn oracle_dirs(oracle: &Path, dirs: &[&str]) -> Vec<(String, PathBuf)> {
+    dirs.iter()
+        .filter_map(|&d| match d {
+            "openbsm-reference" => openbsm_reference().map(|p| (d.to_string(), p)),
+            _ => Some((d.to_string(), oracle.join(d))),
+        })
+        .collect()
 }
 
 /// Every BSM input of the oracle in the given sub-folders that has a praudit output with `suffix`
@@ -75,8 +117,8 @@ pub fn inputs_with_output(
     suffix: &str,
 ) -> Vec<(String, PathBuf, PathBuf)> {
     let mut v = Vec::new();
-    for d in dirs {
-        let Ok(rd) = std::fs::read_dir(oracle.join(d)) else {
+    for (d, path) in oracle_dirs(oracle, dirs) {
+        let Ok(rd) = std::fs::read_dir(&path) else {
             continue;
         };
         for e in rd.flatten() {
@@ -90,7 +132,7 @@ pub fn inputs_with_output(
                 continue;
             }
             let stem = name.strip_suffix(".bsm").unwrap_or(&name).to_string();
-            let out = oracle.join(d).join(format!("{stem}.praudit{suffix}.txt"));
+            let out = path.join(format!("{stem}.praudit{suffix}.txt"));
             if out.exists() {
                 v.push((format!("{d}/{stem}"), p, out));
             }

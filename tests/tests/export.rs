@@ -30,14 +30,15 @@ fn inputs() -> Vec<PathBuf> {
         .map(|f| root().join("corpus").join(f))
         .collect();
     if let Some(o) = oracle() {
-        for d in [
+        let dirs = [
             "records",
             "trails",
             "malformed",
             "extras",
             "openbsm-reference",
-        ] {
-            for e in std::fs::read_dir(o.join(d)).unwrap().flatten() {
+        ];
+        for (_, d) in knox_tests::oracle_dirs(&o, &dirs) {
+            for e in std::fs::read_dir(d).unwrap().flatten() {
                 let p = e.path();
                 if p.extension().is_some_and(|x| x == "bsm" || x == "trail") {
                     v.push(p);

@@ -55,8 +55,8 @@ fn inputs(dirs: &[&str]) -> Vec<String> {
         .map(|f| root().join("corpus").join(f).display().to_string())
         .collect();
     if let Some(o) = oracle() {
-        for d in dirs {
-            for e in std::fs::read_dir(o.join(d)).unwrap().flatten() {
+        for (_, d) in knox_tests::oracle_dirs(&o, dirs) {
+            for e in std::fs::read_dir(d).unwrap().flatten() {
                 let p = e.path();
                 if p.extension().is_some_and(|x| x == "bsm" || x == "trail") {
                     v.push(p.display().to_string());

@@ -88,6 +88,8 @@ pub struct FileUse {
 #[derive(Debug, Clone)]
 pub struct ErrorGroup {
     pub errno: u8,
+    /// The first occurrence's return value (what an errno BSM does not name means is in it).
+    pub return_value: Option<i64>,
     pub event: u16,
     pub count: u64,
     pub first: Time,
@@ -375,6 +377,7 @@ fn note(a: &mut Activity, ev: &Event, needs: Needs) {
                 .entry((errno, ev.event.0))
                 .or_insert_with(|| ErrorGroup {
                     errno,
+                    return_value: ev.failure().and_then(|f| f.return_value),
                     event: ev.event.0,
                     count: 0,
                     first: ev.time,
@@ -486,11 +489,15 @@ fn moment_of(ev: &Event, name: &str) -> Option<Moment> {
     } else {
         short
     };
-    let what = match (ev.path(), address) {
+    let mut what = match (ev.path(), address) {
         (Some(p), _) => format!("{short} {}", String::from_utf8_lossy(p)),
         (None, Some(a)) => format!("{short} {a}"),
         (None, None) => short.to_string(),
     };
+    if let Some(f) = ev.failure() {
+        what.push_str(": ");
+        what.push_str(&f.describe());
+    }
     Some(Moment {
         t: ev.time,
         kind,

@@ -470,7 +470,11 @@ impl Report for Errors<'_> {
                 .then((a.errno, a.event).cmp(&(b.errno, b.event)))
         });
         for g in groups {
-            let errno = BsmErrno(g.errno).name();
+            let failure = knox_model::Failure {
+                errno: BsmErrno(g.errno),
+                return_value: g.return_value,
+            };
+            let errno = failure.name();
             let event = self.event_name(g.event).map(str::to_string);
             if self.o.json {
                 let first = self.o.time(g.first);
@@ -478,6 +482,11 @@ impl Report for Errors<'_> {
                 let mut o = self.o.process_json(&mut buf, &p, model.host_name(p.host));
                 o.u64("errno", g.errno as u64);
                 o.opt_str("errno_name", errno);
+                o.str("errno_text", &failure.text());
+                match g.return_value {
+                    Some(r) => o.i64("return_value", r),
+                    None => o.null("return_value"),
+                }
                 o.u64("event", g.event as u64);
                 o.opt_str("event_name", event.as_deref());
                 o.u64("count", g.count);
@@ -497,14 +506,24 @@ impl Report for Errors<'_> {
             }
             let mut row = Vec::new();
             self.o.host_cell_into(&mut row, model.host_name(p.host))?;
+            let mut examples = g.examples.join(", ");
+            if errno.is_none() {
+                // An errno BSM does not name: what is known of it, after the examples.
+                let known = failure.describe();
+                examples = if examples.is_empty() {
+                    known
+                } else {
+                    format!("{examples} [{known}]")
+                };
+            }
             writeln!(
                 row,
                 "{:>6} {:<14} {:<22} {:>7} {}",
                 g.count,
-                errno.unwrap_or("?"),
+                errno_label(g.errno),
                 event.as_deref().unwrap_or("?"),
                 p.pid,
-                safe(g.examples.join(", ").as_bytes())
+                safe(examples.as_bytes())
             )?;
             match self.held.as_mut() {
                 Some(held) => held.extend_from_slice(&row),
@@ -538,7 +557,7 @@ impl Report for Errors<'_> {
                 self.o.out,
                 "{:>6} {:<14} {}",
                 count,
-                BsmErrno(errno).name().unwrap_or("?"),
+                errno_label(errno),
                 events.get(event).map_or("?", |e| e.name.as_str())
             )?;
         }
@@ -548,6 +567,14 @@ impl Report for Errors<'_> {
             self.o.out.write_all(&rows)?;
         }
         Ok(())
+    }
+}
+
+/// An errno as the text reports show it: its name, else its number.
+fn errno_label(errno: u8) -> std::borrow::Cow<'static, str> {
+    match BsmErrno(errno).name() {
+        Some(n) => n.into(),
+        None => errno.to_string().into(),
     }
 }
 
