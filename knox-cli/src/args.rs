@@ -91,6 +91,10 @@ pub enum Command {
     /// Select records and write them raw, as OpenBSM's auditreduce (pipe into praudit).
     #[command(after_help = REDUCE_HELP)]
     Auditreduce(ReduceCmd),
+    /// Hunt with Sigma rules (SigmaHQ's macOS rules): process creations, file creations and
+    /// connections that match, with the rule, the process and its parent.
+    #[command(after_help = HUNT_HELP)]
+    Hunt(HuntCmd),
     /// Print a shell completion script (e.g. `knox completions bash > /etc/bash_completion.d/knox`).
     Completions {
         /// The shell.
@@ -135,6 +139,74 @@ impl From<ExportSchema> for knox_arrow::Table {
             ExportSchema::Ocsf => knox_arrow::Table::Ocsf,
         }
     }
+}
+
+const HUNT_HELP: &str = "Rules: Sigma YAML files or directories of them (read recursively), \
+such as SigmaHQ's rules/macos (https://github.com/SigmaHQ/sigma, Detection Rule License 1.1: \
+every match names the rule's author). Rules for process_creation, file_event and \
+network_connection with product macos, freebsd or none are evaluated; a rule that cannot be \
+(a field BSM records do not hold, an unsupported modifier, invalid YAML) is named on stderr with \
+why. The fields: docs/sigma-fields.md, or --fields. Exit status: 0, 1 when decode errors were \
+reported, 2 on a usage error or an invalid rule, 3 when --fail-on LEVEL found a match at or \
+above LEVEL.";
+
+/// How `knox hunt` writes its matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HuntFormat {
+    /// One line per match.
+    Text,
+    /// One JSON object per match.
+    Json,
+    /// OCSF 1.8.0 Detection Findings (class 2004), one per line.
+    Ocsf,
+}
+
+/// `knox hunt`'s options.
+#[derive(Debug, Args)]
+pub struct HuntCmd {
+    /// A Sigma rule file, or a directory of them (read recursively); repeat for more.
+    #[arg(
+        long,
+        value_name = "PATH",
+        required_unless_present = "fields",
+        help_heading = "Rules"
+    )]
+    pub sigma: Vec<PathBuf>,
+    /// Print the Sigma fields BSM records fill (Markdown) and exit.
+    #[arg(long, conflicts_with = "sigma", help_heading = "Rules")]
+    pub fields: bool,
+    /// One JSON object per match (the same as --format json).
+    #[arg(long, conflicts_with = "format", help_heading = "Report")]
+    pub json: bool,
+    /// How matches are written.
+    #[arg(long, value_enum, default_value = "text", help_heading = "Report")]
+    pub format: HuntFormat,
+    /// Exit 3 when a match of this level or above was found: informational, low, medium, high,
+    /// critical.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level, help_heading = "Report")]
+    pub fail_on: Option<knox_hunt::Level>,
+    /// Run this shell command for each match, with the match's JSON on its stdin, one at a time
+    /// (a bounded queue: matches that find it full are counted, not waited for).
+    #[arg(long, value_name = "CMD", help_heading = "Reaction")]
+    pub exec: Option<String>,
+    /// Seconds a --exec command may run before it is killed.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 10,
+        requires = "exec",
+        help_heading = "Reaction"
+    )]
+    pub exec_timeout: u64,
+    #[command(flatten)]
+    pub stream: StreamArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+fn parse_level(s: &str) -> Result<knox_hunt::Level, String> {
+    knox_hunt::Level::parse(s)
+        .ok_or_else(|| format!("unknown level {s:?}: informational, low, medium, high or critical"))
 }
 
 /// `knox export`'s options.
@@ -439,6 +511,7 @@ impl Command {
             | Command::Net(a) => &mut a.read,
             Command::Files { common, .. } => &mut common.read,
             Command::Timeline(t) => &mut t.read,
+            Command::Hunt(h) => &mut h.read,
             Command::Auditreduce(a) => {
                 a.stdin = Some(bytes);
                 return;

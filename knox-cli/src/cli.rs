@@ -56,6 +56,7 @@ pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resul
         }
         Command::Praudit(args) => run_praudit_with(args, out, err),
         Command::Auditreduce(args) => run_auditreduce(args, out, err),
+        Command::Hunt(args) => run_hunt(args, out, err),
         Command::Verify(args) => run_verify(args, out, err),
         Command::Export(args) => run_export(args, out, err),
         Command::Commands(args) => run_commands(args, out, err),
@@ -864,6 +865,122 @@ fn run_auditon(
             Ok(2)
         }
     }
+}
+
+fn run_hunt(args: HuntCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
+    let what = "knox hunt";
+    if args.fields {
+        out.write_all(knox_model::sigma::markdown().as_bytes())?;
+        return Ok(0);
+    }
+    let format = if args.json {
+        crate::hunt::Format::Json
+    } else {
+        match args.format {
+            HuntFormat::Text => crate::hunt::Format::Text,
+            HuntFormat::Json => crate::hunt::Format::Json,
+            HuntFormat::Ocsf => crate::hunt::Format::Ocsf,
+        }
+    };
+    let rules = match knox_hunt::RuleSet::load(&args.sigma) {
+        Ok(r) => r,
+        Err(e) => {
+            writeln!(err, "{what}: {}", crate::report::io_text(&e))?;
+            return Ok(2);
+        }
+    };
+    // Every rule that is not evaluated is said once, with why; rules for other log sources are
+    // counted.
+    let mut invalid = 0;
+    let mut unsupported = 0;
+    let mut other = 0;
+    for s in &rules.skipped {
+        let title = s.title.as_deref().unwrap_or("?");
+        match &s.why {
+            knox_hunt::Skip::OtherLogsource(_) => other += 1,
+            knox_hunt::Skip::Unsupported(why) => {
+                unsupported += 1;
+                writeln!(
+                    err,
+                    "{what}: rule not evaluated: {} ({title}): {why}",
+                    s.path.display()
+                )?;
+            }
+            knox_hunt::Skip::Invalid(why) => {
+                invalid += 1;
+                writeln!(
+                    err,
+                    "{what}: invalid rule: {} ({title}): {why}",
+                    s.path.display()
+                )?;
+            }
+        }
+    }
+    if rules.rules.is_empty() {
+        writeln!(
+            err,
+            "{what}: no rule to evaluate: BSM records are process_creation, file_event and \
+             network_connection logs of product macos or freebsd"
+        )?;
+        return Ok(2);
+    }
+    let inputs = Inputs::of(&args.stream, &args.read.files, "ex,fc,fw,fd,cl,nt");
+    let Some(s) = settings(what, inputs, (&args.read).into(), err)? else {
+        return Ok(2);
+    };
+    let reaction = args.exec.clone().map(|c| {
+        crate::hunt::Reaction::start(c, std::time::Duration::from_secs(args.exec_timeout))
+    });
+    let streaming = s.streaming();
+    let mut out = Flushing { out, streaming };
+    let mut sink = crate::hunt::Hunt::new(&rules, &s, format, &mut out, reaction);
+    let problems = run_facts(&s, &mut sink, err)?;
+    let counts = sink.counts;
+    let worst = sink.worst();
+    let exec = sink.reaction.as_mut().map(|r| r.finish());
+    drop(sink);
+    out.out.flush()?;
+    let by_category =
+        |c: knox_model::sigma::Category| rules.rules.iter().filter(|r| r.category == c).count();
+    let levels: Vec<String> = knox_hunt::Level::ALL
+        .iter()
+        .rev()
+        .map(|l| format!("{} {}", l.name(), counts[*l as usize]))
+        .collect();
+    writeln!(
+        err,
+        "{what}: {} rules evaluated ({} process_creation, {} file_event, {} network_connection), \
+         {} not evaluated, {} invalid, {} for other log sources; matches: {}",
+        rules.rules.len(),
+        by_category(knox_model::sigma::Category::ProcessCreation),
+        by_category(knox_model::sigma::Category::FileEvent),
+        by_category(knox_model::sigma::Category::NetworkConnection),
+        unsupported,
+        invalid,
+        other,
+        levels.join(", ")
+    )?;
+    if let Some(c) = exec {
+        writeln!(
+            err,
+            "{what}: --exec ran {} times: {} failed, {} timed out, {} matches dropped (the queue \
+             of {} was full)",
+            c.ran,
+            c.failed,
+            c.timed_out,
+            c.dropped,
+            crate::hunt::EXEC_QUEUE
+        )?;
+    }
+    if invalid > 0 {
+        return Ok(2);
+    }
+    if let (Some(min), Some(w)) = (args.fail_on, worst) {
+        if w >= min {
+            return Ok(3);
+        }
+    }
+    Ok(problems.exit_code())
 }
 
 /// A reading tool's command line, parsed and resolved once, run on one input after another:

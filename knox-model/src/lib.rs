@@ -56,6 +56,7 @@ mod model;
 pub mod ocsf;
 mod process;
 pub mod quote;
+pub mod sigma;
 
 pub use act::{Act, Acts, FileOp, ForkKind, NetOp, OpenMode, PrivilegeOp, SessionOp};
 pub use event::{Endpoint, Event, Failure, Outcome, Strings, MAX_ARGS, MAX_PATHS};
