@@ -72,6 +72,16 @@ for tool in "stats" "praudit -l" "praudit" "praudit -x" "json" "auditreduce -c e
     [ "$n" = 1 ] && break
   done
 done
+# Sigma: every rule of ../shared/sigma/rules (SigmaHQ's macOS rules), next to `commands` above
+# (issue 22's goal: hunt -j 1 within 1.5x commands -j 1).
+sigma=${SIGMA_RULES:-../shared/sigma/rules}
+if [ -d "$sigma" ]; then
+  for j in 1 "$n"; do
+    row "knox hunt --sigma (SigmaHQ macOS, $(find "$sigma" -name '*.yml' | wc -l) rules)" "$j" \
+      "$bin/knox" hunt --sigma "$sigma" -j "$j" "$trail"
+    [ "$n" = 1 ] && break
+  done
+fi
 # Parquet: each run writes a fresh table (the removal of the last run's files is timed too; it
 # is small next to the export).
 sizes=""

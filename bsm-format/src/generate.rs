@@ -378,6 +378,11 @@ impl Generator {
 
     fn fork(&mut self, p: &Proc, out: &mut Vec<u8>) {
         let event = *self.pick(&[events::FORK, events::FORK, events::VFORK]);
+        self.fork_as(p, event, out);
+    }
+
+    /// `p`'s fork-like record of a new child; the child's pid.
+    fn fork_as(&mut self, p: &Proc, event: u16, out: &mut Vec<u8>) -> u32 {
         let child = self.spawn_proc(p.pid);
         let mut b = self.builder(event);
         b.push(&Token::Arg(Arg {
@@ -389,6 +394,7 @@ impl Generator {
         let mut e = Self::empty(event);
         e.child = Some(child);
         self.finish(&mut b, p, 0, child, out, e);
+        child
     }
 
     /// execve, or posix_spawn (`spawn`): the parent's record of a new child running the program.
@@ -402,6 +408,19 @@ impl Generator {
             argv.extend((0..150).map(|i| format!("file{i}.c").into_bytes()));
         }
         let errno = self.failure(12);
+        self.exec_as(p, prog, &argv, errno, spawn, out);
+    }
+
+    /// `p`'s exec (or posix_spawn) of `prog` with `argv`.
+    fn exec_as(
+        &mut self,
+        p: &Proc,
+        prog: &str,
+        argv: &[Vec<u8>],
+        errno: u8,
+        spawn: bool,
+        out: &mut Vec<u8>,
+    ) {
         let event = if spawn {
             events::POSIX_SPAWN
         } else {
@@ -422,7 +441,7 @@ impl Generator {
             }));
         }
         let mut tok = Vec::new();
-        crate::token::StringList::encode_strings(0x3c, &argv, &mut tok);
+        crate::token::StringList::encode_strings(0x3c, argv, &mut tok);
         if self.env {
             let home = format!("HOME=/home/u{}", p.uid);
             let env: [&[u8]; 3] = [
@@ -441,7 +460,7 @@ impl Generator {
         }
         let mut e = Self::empty(event);
         e.path = Some(prog.as_bytes().to_vec());
-        e.argv = Some(argv);
+        e.argv = Some(argv.to_vec());
         e.child = child;
         self.finish(&mut b, p, errno, 0, out, e);
     }
@@ -465,6 +484,19 @@ impl Generator {
             (events::OPEN_RW, 0x2),
         ]);
         let errno = self.failure(6);
+        self.open_as(p, path, event, flags, errno, out);
+    }
+
+    /// `p`'s open of `path` (event `event`, open flags `flags`).
+    fn open_as(
+        &mut self,
+        p: &Proc,
+        path: &str,
+        event: u16,
+        flags: u32,
+        errno: u8,
+        out: &mut Vec<u8>,
+    ) {
         let mut b = self.builder(event);
         if event == events::OPEN_WC {
             b.push(&Token::Arg(Arg {
@@ -682,6 +714,100 @@ impl Generator {
             out,
             Self::empty(event),
         );
+    }
+
+    /// A new process under launchd (pid 1), with no record of its birth: the start of a
+    /// scripted story.
+    pub fn scripted_process(&mut self) -> u32 {
+        self.spawn_proc(1)
+    }
+
+    fn proc_of(&self, pid: u32) -> Option<Proc> {
+        self.procs.iter().find(|p| p.pid == pid).cloned()
+    }
+
+    /// Appends `parent`'s fork of a new child and returns the child's pid (`None` if the
+    /// generator has no process `parent`).
+    pub fn scripted_fork(&mut self, parent: u32, out: &mut Vec<u8>) -> Option<u32> {
+        let p = self.proc_of(parent)?;
+        Some(self.fork_as(&p, events::FORK, out))
+    }
+
+    /// Appends `pid`'s successful execve of `path` with these arguments (`false` if the
+    /// generator has no process `pid`).
+    pub fn scripted_exec(
+        &mut self,
+        pid: u32,
+        path: &str,
+        argv: &[&[u8]],
+        out: &mut Vec<u8>,
+    ) -> bool {
+        let Some(p) = self.proc_of(pid) else {
+            return false;
+        };
+        let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.to_vec()).collect();
+        self.exec_as(&p, path, &argv, 0, false, out);
+        true
+    }
+
+    /// Appends `pid`'s open of `path`: creating and writing (`create`) or reading, failed
+    /// with BSM errno `errno` unless 0 (`false` if the generator has no process `pid`).
+    pub fn scripted_open(
+        &mut self,
+        pid: u32,
+        path: &str,
+        create: bool,
+        errno: u8,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        let Some(p) = self.proc_of(pid) else {
+            return false;
+        };
+        let (event, flags) = if create {
+            (events::OPEN_WC, 0x601)
+        } else {
+            (events::OPEN_R, 0)
+        };
+        self.open_as(&p, path, event, flags, errno, out);
+        true
+    }
+
+    /// Appends `pid`'s successful connect to `addr` port `port` (`false` if the generator has
+    /// no process `pid`).
+    pub fn scripted_connect(
+        &mut self,
+        pid: u32,
+        addr: Address,
+        port: u16,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        let Some(p) = self.proc_of(pid) else {
+            return false;
+        };
+        let mut b = self.builder(events::CONNECT);
+        b.push(&Token::Arg(Arg {
+            width: Width::W32,
+            argno: 1,
+            value: 3,
+            text: Text(b"fd\0"),
+        }));
+        let family = if matches!(addr, Address::V4(_)) {
+            2
+        } else {
+            26
+        };
+        b.push(&Token::SockInet(SockInet {
+            family,
+            port: port.to_be_bytes(),
+            addr,
+        }));
+        let mut e = Self::empty(events::CONNECT);
+        e.socket = Some(match addr {
+            Address::V6(_) => format!("[{addr}]:{port}"),
+            _ => format!("{addr}:{port}"),
+        });
+        self.finish(&mut b, &p, 0, 0, out, e);
+        true
     }
 
     fn file_token(&mut self, out: &mut Vec<u8>, name: &str) {

@@ -867,21 +867,59 @@ fn run_auditon(
     }
 }
 
+fn hunt_format(args: &HuntCmd) -> crate::hunt::Format {
+    if args.json {
+        return crate::hunt::Format::Json;
+    }
+    match args.format {
+        HuntFormat::Text => crate::hunt::Format::Text,
+        HuntFormat::Json => crate::hunt::Format::Json,
+        HuntFormat::Ocsf => crate::hunt::Format::Ocsf,
+    }
+}
+
+/// What a hunt over the inputs found.
+struct Hunted {
+    problems: crate::report::Problems,
+    /// Matches per level.
+    counts: [u64; 5],
+    worst: Option<knox_hunt::Level>,
+    exec: Option<crate::hunt::ExecCounts>,
+}
+
+/// Evaluates the rules on the settings' inputs, writing matches to `out`.
+fn hunt_on(
+    s: &Settings,
+    rules: &knox_hunt::RuleSet,
+    format: crate::hunt::Format,
+    reaction: Option<crate::hunt::Reaction>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<Hunted> {
+    let streaming = s.streaming();
+    let mut out = Flushing { out, streaming };
+    let mut sink = crate::hunt::Hunt::new(rules, s, format, &mut out, reaction);
+    let problems = run_facts(s, &mut sink, err)?;
+    let counts = sink.counts;
+    let worst = sink.worst();
+    let exec = sink.reaction.as_mut().map(|r| r.finish());
+    drop(sink);
+    out.out.flush()?;
+    Ok(Hunted {
+        problems,
+        counts,
+        worst,
+        exec,
+    })
+}
+
 fn run_hunt(args: HuntCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
     let what = "knox hunt";
     if args.fields {
         out.write_all(knox_model::sigma::markdown().as_bytes())?;
         return Ok(0);
     }
-    let format = if args.json {
-        crate::hunt::Format::Json
-    } else {
-        match args.format {
-            HuntFormat::Text => crate::hunt::Format::Text,
-            HuntFormat::Json => crate::hunt::Format::Json,
-            HuntFormat::Ocsf => crate::hunt::Format::Ocsf,
-        }
-    };
+    let format = hunt_format(&args);
     let rules = match knox_hunt::RuleSet::load(&args.sigma) {
         Ok(r) => r,
         Err(e) => {
@@ -931,15 +969,9 @@ fn run_hunt(args: HuntCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
     let reaction = args.exec.clone().map(|c| {
         crate::hunt::Reaction::start(c, std::time::Duration::from_secs(args.exec_timeout))
     });
-    let streaming = s.streaming();
-    let mut out = Flushing { out, streaming };
-    let mut sink = crate::hunt::Hunt::new(&rules, &s, format, &mut out, reaction);
-    let problems = run_facts(&s, &mut sink, err)?;
-    let counts = sink.counts;
-    let worst = sink.worst();
-    let exec = sink.reaction.as_mut().map(|r| r.finish());
-    drop(sink);
-    out.out.flush()?;
+    let hunted = hunt_on(&s, &rules, format, reaction, out, err)?;
+    let (problems, counts, worst, exec) =
+        (hunted.problems, hunted.counts, hunted.worst, hunted.exec);
     let by_category =
         |c: knox_model::sigma::Category| rules.rules.iter().filter(|r| r.category == c).count();
     let levels: Vec<String> = knox_hunt::Level::ALL
@@ -990,11 +1022,13 @@ pub struct Prepared {
     command: Command,
     kind: Option<Kind>,
     settings: Settings,
+    /// `hunt`'s rules, loaded once.
+    rules: Option<knox_hunt::RuleSet>,
 }
 
 impl Prepared {
-    /// Prepares `praudit`, `json`, `commands`, `ps`, `tree`, `files`, `errors` or `net` with
-    /// these arguments (`["knox", "json", "-j", "1"]`); the input comes with each run.
+    /// Prepares `praudit`, `json`, `commands`, `ps`, `tree`, `files`, `errors`, `net` or `hunt`
+    /// (without `--exec`) with these arguments (`["knox", "json", "-j", "1"]`); the input comes with each run.
     pub fn new(args: &[&str]) -> Result<Prepared, String> {
         use clap::Parser;
         let cli = Cli::try_parse_from(args).map_err(|e| e.to_string())?;
@@ -1012,6 +1046,7 @@ impl Prepared {
             Command::Tree(a) => (Some(Kind::Tree), &a.read, "knox tree"),
             Command::Errors(a) => (Some(Kind::Errors), &a.read, "knox errors"),
             Command::Net(a) => (Some(Kind::Net), &a.read, "knox net"),
+            Command::Hunt(a) => (None, &a.read, "knox hunt"),
             Command::Files {
                 common, by_path, ..
             } => (
@@ -1026,10 +1061,17 @@ impl Prepared {
         };
         let settings = resolve(what, read, &mut err)
             .ok_or_else(|| String::from_utf8_lossy(&err).into_owned())?;
+        let rules = match &cli.command {
+            Command::Hunt(a) => {
+                Some(knox_hunt::RuleSet::load(&a.sigma).map_err(|e| e.to_string())?)
+            }
+            _ => None,
+        };
         Ok(Prepared {
             command: cli.command,
             kind,
             settings,
+            rules,
         })
     }
 
@@ -1051,6 +1093,12 @@ impl Prepared {
             (Command::Praudit(a), _) => praudit_on(s, a.clone(), &mut out, &mut err)?,
             (Command::Json(_), _) => json_on(s, &mut out, &mut err)?,
             (Command::Commands(a), _) => commands_on(s, commands_options(a), &mut out, &mut err)?,
+            (Command::Hunt(a), _) => match &self.rules {
+                Some(rules) => hunt_on(s, rules, hunt_format(a), None, &mut out, &mut err)?
+                    .problems
+                    .exit_code(),
+                None => 2,
+            },
             (Command::Ps { common: a, .. }, Some(k))
             | (Command::Tree(a), Some(k))
             | (Command::Errors(a), Some(k))

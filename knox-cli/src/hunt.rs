@@ -8,7 +8,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::time::{Duration, Instant};
 
 use knox_hunt::{Level, Rule, RuleSet};
-use knox_model::sigma::{fields_of, Category, Fields};
+use knox_model::sigma::{self, fields_of, Category, Fields};
 use knox_model::{Model, Process};
 
 use crate::events::Parsed;
@@ -85,19 +85,22 @@ fn react(command: &str, timeout: Duration, rx: Receiver<Vec<u8>>) -> ExecCounts 
     let mut c = ExecCounts::default();
     for json in rx {
         c.ran += 1;
-        let child = std::process::Command::new("/bin/sh")
-            .arg("-c")
+        let mut cmd = std::process::Command::new("/bin/sh");
+        cmd.arg("-c")
             .arg(command)
             .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn();
+            .stdout(std::process::Stdio::null());
+        let child = bsm_io::child::spawn_in_group(&mut cmd);
         let Ok(mut child) = child else {
             c.failed += 1;
             continue;
         };
         if let Some(mut stdin) = child.stdin.take() {
-            // A command that does not read its input is not an error.
-            let _ = stdin.write_all(&json);
+            // On a thread: a command that does not read a match larger than the pipe holds must
+            // still meet its timeout. Not reading is not an error.
+            std::thread::spawn(move || {
+                let _ = stdin.write_all(&json);
+            });
         }
         let start = Instant::now();
         loop {
@@ -109,8 +112,7 @@ fn react(command: &str, timeout: Duration, rx: Receiver<Vec<u8>>) -> ExecCounts 
                     break;
                 }
                 Ok(None) if start.elapsed() >= timeout => {
-                    let _ = child.kill();
-                    let _ = child.wait();
+                    bsm_io::child::kill_group(&mut child);
                     c.timed_out += 1;
                     break;
                 }
@@ -141,7 +143,9 @@ pub struct Hunt<'a> {
     model: Model,
     format: Format,
     out: &'a mut dyn Write,
+    /// The clock of text lines, and of JSON (--json, and what --exec is handed).
     clock: Clock,
+    json_clock: Clock,
     line: Vec<u8>,
     /// Matches per level.
     pub counts: [u64; 5],
@@ -162,11 +166,8 @@ impl<'a> Hunt<'a> {
             model: Model::new(),
             format,
             out,
-            clock: if format == Format::Text {
-                settings.text_clock()
-            } else {
-                settings.json_clock()
-            },
+            clock: settings.text_clock(),
+            json_clock: settings.json_clock(),
             line: Vec::new(),
             counts: [0; 5],
             reaction,
@@ -182,30 +183,32 @@ impl<'a> Hunt<'a> {
     }
 }
 
-fn who(p: Option<&Process>, f: Option<&Fields<'_>>, parent: bool) -> Who {
-    let (image, cmd) = if parent {
-        ("ParentImage", "ParentCommandLine")
+/// What a match says of a process: the record's fields first (as the rule saw them), else the
+/// model's (a file or network record names no program).
+fn who(p: Option<&Process>, f: &Fields<'_>, parent: bool) -> Who {
+    let (pid, image, cmd) = if parent {
+        ("ParentProcessId", "ParentImage", "ParentCommandLine")
     } else {
-        ("Image", "CommandLine")
+        ("ProcessId", "Image", "CommandLine")
     };
+    let running = p.and_then(|p| p.image());
     Who {
-        pid: p.map(|p| p.pid).or_else(|| {
-            f.and_then(|f| {
-                f.get(if parent {
-                    "ParentProcessId"
-                } else {
-                    "ProcessId"
-                })
-            })
-            .and_then(|v| v.parse().ok())
-        }),
+        pid: p
+            .map(|p| p.pid)
+            .or_else(|| f.get(pid).and_then(|v| v.parse().ok())),
         uid: p.map(|p| p.id.as_str().to_string()),
-        image: f.and_then(|f| f.get(image)).map(str::to_string),
-        command_line: f.and_then(|f| f.get(cmd)).map(str::to_string),
+        image: f
+            .get(image)
+            .map(str::to_string)
+            .or_else(|| running.and_then(sigma::image_path)),
+        command_line: f
+            .get(cmd)
+            .map(str::to_string)
+            .or_else(|| running.map(|i| sigma::joined(i.argv()))),
         user: if parent {
             None
         } else {
-            f.and_then(|f| f.get("User")).map(str::to_string)
+            f.get("User").map(str::to_string)
         },
     }
 }
@@ -231,8 +234,8 @@ impl Sink<Vec<Parsed>> for Hunt<'_> {
                                 .running_pid(host, pp)
                                 .filter(|x| Some(x.id.clone()) == p.parent)
                         });
-                        let me = who(process, Some(&fields), false);
-                        let mut up = who(parent, Some(&fields), true);
+                        let me = who(process, &fields, false);
+                        let mut up = who(parent, &fields, true);
                         if up.uid.is_none() {
                             up.uid = process
                                 .and_then(|p| p.parent.as_ref())
@@ -251,7 +254,7 @@ impl Sink<Vec<Parsed>> for Hunt<'_> {
                             };
                             self.line.clear();
                             let mut json = Vec::new();
-                            m.json(&mut json, &mut self.clock);
+                            m.json(&mut json, &mut self.json_clock);
                             match self.format {
                                 Format::Text => m.text(&mut self.line, &mut self.clock),
                                 Format::Json => {

@@ -351,7 +351,12 @@ fn field_matches(t: &FieldTest, sc: &Scanned<'_>) -> bool {
             };
             nets.iter().any(|&n| rule::in_network(a, n))
         }
-        Test::FieldRef { other, kind, cased } => {
+        Test::FieldRef {
+            other,
+            kind,
+            cased,
+            negate,
+        } => {
             let (Some(v), Some(o)) = (value, sc.fields.at(*other)) else {
                 return false;
             };
@@ -360,12 +365,13 @@ fn field_matches(t: &FieldTest, sc: &Scanned<'_>) -> bool {
             } else {
                 (v.to_lowercase(), o.to_lowercase())
             };
-            match kind {
+            let holds = match kind {
                 RefKind::Equals => v == o,
                 RefKind::StartsWith => v.starts_with(&o),
                 RefKind::EndsWith => v.ends_with(&o),
                 RefKind::Contains => v.contains(&o),
-            }
+            };
+            holds != *negate
         }
     }
 }

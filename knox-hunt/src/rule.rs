@@ -125,6 +125,8 @@ pub enum Test {
         other: usize,
         kind: RefKind,
         cased: bool,
+        /// `neq`: the relation must not hold.
+        negate: bool,
     },
 }
 
@@ -480,7 +482,12 @@ fn field_test(
         };
         let other = values.first().cloned().unwrap_or_default();
         let other = check_field(&other, category)?;
-        return Ok(Test::FieldRef { other, kind, cased });
+        return Ok(Test::FieldRef {
+            other,
+            kind,
+            cased,
+            negate: has("neq"),
+        });
     }
     if has("cidr") {
         let mut nets = Vec::new();

@@ -184,7 +184,7 @@ fn text(b: &[u8]) -> Cow<'_, str> {
 }
 
 /// Arguments joined by spaces, as the taxonomy's command lines are.
-fn joined<'a>(argv: impl Iterator<Item = &'a [u8]>) -> String {
+pub fn joined<'a>(argv: impl Iterator<Item = &'a [u8]>) -> String {
     let mut s = String::new();
     for (i, a) in argv.enumerate() {
         if i > 0 {
@@ -195,8 +195,8 @@ fn joined<'a>(argv: impl Iterator<Item = &'a [u8]>) -> String {
     s
 }
 
-/// An image's path, or its first argument.
-fn image_path(i: &Image) -> Option<String> {
+/// An image's path, or its first argument (the `Image` of a process running it).
+pub fn image_path(i: &Image) -> Option<String> {
     match &i.path {
         Some(p) => Some(text(p).into_owned()),
         None => i.argv().next().map(|a| text(a).into_owned()),

@@ -364,6 +364,7 @@ pub fn knox_with(
 }
 pub mod ocsf;
 pub mod praudit;
+pub mod witness;
 
 /// The subject token of a test process: pid `pid`, user 501, group 20, session 1.
 pub fn subject(pid: u32) -> bsm_format::Token<'static> {

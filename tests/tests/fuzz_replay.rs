@@ -9,7 +9,7 @@ use knox_tests::{fuzz, root};
 
 type Check = fn(&[u8]);
 
-const TARGETS: [(&str, Check); 9] = [
+const TARGETS: [(&str, Check); 11] = [
     ("decode_trail", fuzz::check_trail),
     ("reader_vs_slice", fuzz::check_reader_equals_slice),
     ("decode_token", fuzz::check_token),
@@ -19,7 +19,23 @@ const TARGETS: [(&str, Check); 9] = [
     ("commands_output", fuzz::check_commands_output),
     ("activity_output", fuzz::check_activity_output),
     ("fast_paths", fuzz::check_fast_paths),
+    ("hunt_output", fuzz::check_hunt_output),
+    ("sigma_rule", fuzz::check_sigma_rule),
 ];
+
+/// The seeds of `sigma_rule`: the project's own rules.
+fn rule_seeds() -> Vec<(String, Vec<u8>)> {
+    let mut v = Vec::new();
+    for dir in ["tests/data/hunt", "fuzz/rules"] {
+        for f in files_in(&root().join(dir)) {
+            if f.extension().is_some_and(|x| x == "yml") {
+                let name = f.file_name().unwrap().to_string_lossy().into_owned();
+                v.push((name, std::fs::read(&f).unwrap()));
+            }
+        }
+    }
+    v
+}
 
 fn seeds() -> Vec<(String, Vec<u8>)> {
     let mut v = Vec::new();
@@ -70,7 +86,12 @@ fn fuzz_seeds_corpora_and_regressions_pass_their_checks() {
         for (target, _) in TARGETS {
             let d = fuzz_dir.join("seeds").join(target);
             std::fs::create_dir_all(&d).unwrap();
-            for (name, bytes) in seeds() {
+            let inputs = if target == "sigma_rule" {
+                rule_seeds()
+            } else {
+                seeds()
+            };
+            for (name, bytes) in inputs {
                 let bytes = if target == "reader_vs_slice" {
                     [&[7u8][..], &bytes].concat()
                 } else {
