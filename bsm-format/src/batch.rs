@@ -20,6 +20,11 @@ use crate::record::Record;
 /// little next to decoding it, small enough that a few batches in flight stay a few MiB.
 pub const DEFAULT_BATCH: usize = 1 << 20;
 
+/// The first read's size: reads then double up to the batch size while they come back full, so
+/// that a small input (a short file, a fuzz input, a pipe's first records) costs a small buffer,
+/// not a zeroed batch-sized one.
+const FIRST_READ: usize = 16 << 10;
+
 /// How far ahead of framing a mapped trail is read.
 const PREFETCH: usize = 4096;
 
@@ -149,7 +154,7 @@ impl<R: Read> Batches<R> {
             eof: false,
             quiet: false,
             done: false,
-            read_size: batch_size,
+            read_size: batch_size.min(FIRST_READ),
             batch_size,
         }
     }
@@ -267,6 +272,9 @@ impl<R: Read> Batches<R> {
                     self.buf.truncate(len + n);
                     self.eof = n == 0;
                     self.quiet = n < self.read_size;
+                    if n == self.read_size {
+                        self.read_size = (self.read_size * 2).min(self.batch_size);
+                    }
                     return Ok(());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

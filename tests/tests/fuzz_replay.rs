@@ -91,11 +91,14 @@ fn fuzz_seeds_corpora_and_regressions_pass_their_checks() {
             } else {
                 seeds()
             };
-            for (name, bytes) in inputs {
-                let bytes = if target == "reader_vs_slice" {
-                    [&[7u8][..], &bytes].concat()
-                } else {
-                    bytes
+            for (i, (name, bytes)) in inputs.into_iter().enumerate() {
+                // Targets whose first byte picks a mode: each mode gets seeds.
+                let bytes = match target {
+                    "reader_vs_slice" => [&[7u8][..], &bytes].concat(),
+                    "commands_output" | "activity_output" | "hunt_output" => {
+                        [&[(i % 3) as u8][..], &bytes].concat()
+                    }
+                    _ => bytes,
                 };
                 std::fs::write(d.join(name), bytes).unwrap();
             }
