@@ -204,9 +204,12 @@ pub struct HuntCmd {
     pub read: ReadArgs,
 }
 
-fn parse_level(s: &str) -> Result<knox_hunt::Level, String> {
-    knox_hunt::Level::parse(s)
-        .ok_or_else(|| format!("unknown level {s:?}: informational, low, medium, high or critical"))
+fn parse_level(s: &str) -> Result<knox_hunt::Level, crate::error::Error> {
+    knox_hunt::Level::parse(s).ok_or_else(|| {
+        crate::error::Error::usage(format!(
+            "unknown level {s:?}: informational, low, medium, high or critical"
+        ))
+    })
 }
 
 /// `knox export`'s options.

@@ -147,6 +147,19 @@ fn settings(
             for skipped in &s.skipped {
                 writeln!(err, "{what}: skipped {skipped}")?;
             }
+            // The live pipe needs root: become it (through sudo) now, while messages can
+            // still be said, rather than in the reading thread.
+            #[cfg(unix)]
+            if bsm_io::system::LIVE_SUPPORTED
+                && s.sources
+                    .iter()
+                    .any(|(src, _)| matches!(src, crate::input::Source::Live(_)))
+            {
+                if let Err(e) = crate::privileges::ensure_root(err) {
+                    writeln!(err, "{what}: {e}")?;
+                    return Ok(None);
+                }
+            }
             // praudit says nothing of an empty file or of waiting, as praudit does; the other
             // tools say both.
             let quiet = what == "knox praudit";
@@ -804,7 +817,7 @@ fn run_auditpipe(args: AuditpipeCmd, out: &mut dyn Write, err: &mut dyn Write) -
         )?;
         return Ok(2);
     }
-    let mut pipe = match crate::live::open_pipe() {
+    let mut pipe = match crate::live::open_pipe(err) {
         Ok(p) => p,
         Err(e) => {
             writeln!(err, "{what}: {e}")?;
@@ -830,7 +843,7 @@ fn run_auditon(
         return Ok(2);
     }
     #[cfg(unix)]
-    if let Err(e) = crate::privileges::ensure_root() {
+    if let Err(e) = crate::privileges::ensure_root(err) {
         writeln!(err, "knox auditon: {e}")?;
         return Ok(2);
     }
@@ -1029,9 +1042,10 @@ pub struct Prepared {
 impl Prepared {
     /// Prepares `praudit`, `json`, `commands`, `ps`, `tree`, `files`, `errors`, `net` or `hunt`
     /// (without `--exec`) with these arguments (`["knox", "json", "-j", "1"]`); the input comes with each run.
-    pub fn new(args: &[&str]) -> Result<Prepared, String> {
+    pub fn new(args: &[&str]) -> Result<Prepared, crate::error::Error> {
+        use crate::error::Error;
         use clap::Parser;
-        let cli = Cli::try_parse_from(args).map_err(|e| e.to_string())?;
+        let cli = Cli::try_parse_from(args).map_err(|e| Error::usage(e.to_string()))?;
         let mut err = Vec::new();
         let resolve = |what, read: &ReadArgs, err: &mut Vec<u8>| {
             settings(what, Inputs::files(&[]), read.into(), err)
@@ -1057,13 +1071,13 @@ impl Prepared {
                 &common.read,
                 "knox files",
             ),
-            _ => return Err("not a reading tool".into()),
+            _ => return Err(Error::usage("not a reading tool")),
         };
         let settings = resolve(what, read, &mut err)
-            .ok_or_else(|| String::from_utf8_lossy(&err).into_owned())?;
+            .ok_or_else(|| Error::usage(String::from_utf8_lossy(&err)))?;
         let rules = match &cli.command {
             Command::Hunt(a) => {
-                Some(knox_hunt::RuleSet::load(&a.sigma).map_err(|e| e.to_string())?)
+                Some(knox_hunt::RuleSet::load(&a.sigma).map_err(|e| Error::System(e.to_string()))?)
             }
             _ => None,
         };

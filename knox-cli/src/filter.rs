@@ -7,6 +7,7 @@
 
 use std::collections::HashSet;
 
+use crate::error::Error;
 use bsm_format::tables::{parse_flags, AuMask, ClassTable, EventTable};
 use bsm_format::{Record, Token};
 use chrono::TimeZone;
@@ -215,10 +216,10 @@ pub const DATE_FORMS: &str =
 /// Parses a date in auditreduce's `yyyymmdd[hh[mm[ss]]]` or in RFC 3339 (as knox prints times,
 /// so that they can be pasted back; a date alone or a time without offset is taken in the local
 /// zone, TZ honoured, or in UTC). Returns the second it names and the start of the next day.
-pub fn parse_date(s: &str, utc: bool) -> Result<(i64, i64), String> {
+pub fn parse_date(s: &str, utc: bool) -> Result<(i64, i64), Error> {
     use chrono::{DateTime, NaiveDate, NaiveDateTime};
-    let bad = || format!("bad date {s:?}: expected {DATE_FORMS}");
-    let secs = |dt: NaiveDateTime| -> Result<i64, String> {
+    let bad = || Error::usage(format!("bad date {s:?}: expected {DATE_FORMS}"));
+    let secs = |dt: NaiveDateTime| -> Result<i64, Error> {
         if utc {
             Ok(chrono::Utc.from_utc_datetime(&dt).timestamp())
         } else {
@@ -284,11 +285,11 @@ pub fn parse_date(s: &str, utc: bool) -> Result<(i64, i64), String> {
     Ok((secs(naive)?, secs(next_midnight(naive.date())?)?))
 }
 
-fn id_of(v: &str, by_name: impl Fn(&str) -> Option<u32>) -> Result<u32, String> {
+fn id_of(v: &str, by_name: impl Fn(&str) -> Option<u32>) -> Result<u32, Error> {
     v.parse::<u32>()
         .ok()
         .or_else(|| by_name(v))
-        .ok_or_else(|| format!("unknown user or group {v:?}"))
+        .ok_or_else(|| Error::usage(format!("unknown user or group {v:?}")))
 }
 
 impl Filter {
@@ -299,7 +300,7 @@ impl Filter {
         classes: &ClassTable,
         names: &dyn IdNames,
         utc: bool,
-    ) -> Result<Filter, String> {
+    ) -> Result<Filter, Error> {
         let mut f = Filter {
             invert: spec.invert,
             ..Filter::default()
@@ -318,7 +319,7 @@ impl Filter {
             f.before = Some(f.before.map_or(nonneg(end), |b| b.min(nonneg(end))));
         }
         if let Some(c) = &spec.classes {
-            let mask = parse_flags(c, classes)?;
+            let mask = parse_flags(c, classes).map_err(Error::Usage)?;
             let mut by_event = vec![0u32; 1 << 16];
             for e in events.iter() {
                 by_event[e.number as usize] = classes.mask_of(&e.classes);
@@ -354,7 +355,7 @@ impl Filter {
         if !spec.events.is_empty() {
             let mut set = HashSet::new();
             for e in spec.events.iter().flat_map(|e| e.split(',')).map(str::trim) {
-                let n = crate::names::event_number(events, e)?;
+                let n = crate::names::event_number(events, e).map_err(Error::Usage)?;
                 set.insert(n);
             }
             f.events = Some(set);
@@ -540,11 +541,14 @@ fn object_matches(o: &Object, t: &Token<'_>) -> bool {
     }
 }
 
-fn parse_object(o: &str) -> Result<Object, String> {
+fn parse_object(o: &str) -> Result<Object, Error> {
     let (kind, value) = o
         .split_once('=')
-        .ok_or_else(|| format!("bad object {o:?}: expected NAME=VALUE"))?;
-    let num = |v: &str| v.parse::<u32>().map_err(|_| format!("bad number in {o:?}"));
+        .ok_or_else(|| Error::usage(format!("bad object {o:?}: expected NAME=VALUE")))?;
+    let num = |v: &str| {
+        v.parse::<u32>()
+            .map_err(|_| Error::usage(format!("bad number in {o:?}")))
+    };
     Ok(match kind {
         "file" => {
             let (mut include, mut exclude) = (Vec::new(), Vec::new());
@@ -553,7 +557,8 @@ fn parse_object(o: &str) -> Result<Object, String> {
                     Some(p) => (true, p),
                     None => (false, pat),
                 };
-                let re = Regex::new(pat).map_err(|e| format!("bad file pattern {pat:?}: {e}"))?;
+                let re = Regex::new(pat)
+                    .map_err(|e| Error::usage(format!("bad file pattern {pat:?}: {e}")))?;
                 if neg {
                     exclude.push(re)
                 } else {
@@ -581,9 +586,9 @@ fn parse_object(o: &str) -> Result<Object, String> {
         "shmid" => Object::Ipc(bsm_format::token::Ipc::SHM, num(value)?),
         "sock" => Object::Sock(value.to_string()),
         _ => {
-            return Err(format!(
+            return Err(Error::usage(format!(
                 "unknown object type {kind:?}: use file, pid, msgqid, semid, shmid or sock"
-            ))
+            )))
         }
     })
 }

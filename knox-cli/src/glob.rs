@@ -2,13 +2,14 @@
 //! `**` across components, `[abc]` / `[!abc]` classes, `{a,b}` alternatives, `\\` escapes.
 
 /// Compiles a path glob to a regex over path bytes (trail paths need not be UTF-8).
-pub fn glob_regex(glob: &str) -> Result<regex::bytes::Regex, String> {
+pub fn glob_regex(glob: &str) -> Result<regex::bytes::Regex, crate::error::Error> {
+    use crate::error::Error;
     let g = globset::GlobBuilder::new(glob)
         .literal_separator(true)
         .backslash_escape(true)
         .build()
-        .map_err(|e| e.to_string())?;
-    regex::bytes::Regex::new(g.regex()).map_err(|e| e.to_string())
+        .map_err(|e| Error::usage(e.to_string()))?;
+    regex::bytes::Regex::new(g.regex()).map_err(|e| Error::usage(e.to_string()))
 }
 
 #[cfg(test)]

@@ -1,24 +1,29 @@
 //! Opening the live audit stream for any command: `knox auditpipe`, and `--live` of the
 //! reading tools.
 
-/// Opens the audit pipe: says so at once where there is none, becomes root (sudo) if needed,
-/// and drops root right after opening when installed setuid.
-pub fn open_pipe() -> Result<bsm_io::pipe::AuditPipe<impl bsm_io::pipe::Device>, String> {
+use crate::error::Error;
+
+/// Opens the audit pipe: says so at once where there is none, becomes root (sudo) if needed
+/// (saying so on `err`), and drops root right after opening when installed setuid.
+pub fn open_pipe(
+    err: &mut dyn std::io::Write,
+) -> Result<bsm_io::pipe::AuditPipe<impl bsm_io::pipe::Device>, Error> {
     if !bsm_io::system::LIVE_SUPPORTED {
-        return Err(bsm_io::system::UNSUPPORTED.to_string());
+        return Err(Error::System(bsm_io::system::UNSUPPORTED.to_string()));
     }
     #[cfg(unix)]
-    let setuid = crate::privileges::ensure_root().map_err(|e| e.to_string())?;
+    let setuid = crate::privileges::ensure_root(err).map_err(|e| Error::System(e.to_string()))?;
     if let Some(os) = bsm_io::control::Os::HERE {
         let mut ctl = bsm_io::control::Control {
             k: bsm_io::control::System,
         };
         preflight(&mut ctl, os)?;
     }
-    let pipe = bsm_io::system::open_pipe().map_err(|e| e.to_string())?;
+    let pipe = bsm_io::system::open_pipe().map_err(|e| Error::System(e.to_string()))?;
     #[cfg(unix)]
     if setuid {
-        bsm_io::system::drop_privileges().map_err(|e| format!("dropping root: {e}"))?;
+        bsm_io::system::drop_privileges()
+            .map_err(|e| Error::System(format!("dropping root: {e}")))?;
     }
     Ok(pipe)
 }
@@ -28,28 +33,30 @@ pub fn open_pipe() -> Result<bsm_io::pipe::AuditPipe<impl bsm_io::pipe::Device>,
 pub fn preflight<A: bsm_io::control::Auditon>(
     ctl: &mut bsm_io::control::Control<A>,
     os: bsm_io::control::Os,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     match bsm_io::control::not_auditing(&ctl.condition(), os) {
-        Some(note) => Err(note),
+        Some(note) => Err(Error::System(note)),
         None => Ok(()),
     }
 }
 
 /// Opens a pipe set up as `spec` says (local mode, flushed), as a byte stream.
-pub fn open_stream(spec: &crate::input::LiveSpec) -> std::io::Result<Box<dyn std::io::Read>> {
+pub fn open_stream(
+    spec: &crate::input::LiveSpec,
+    notes: &mut Vec<String>,
+) -> std::io::Result<Box<dyn std::io::Read>> {
     let mut pipe =
-        open_pipe().map_err(|e| std::io::Error::new(std::io::ErrorKind::Unsupported, e))?;
+        // Privileges were settled before reading began (the command line's `settings`), so
+        // there is nothing left to say here.
+        open_pipe(&mut std::io::sink())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::Unsupported, e.to_string()))?;
     let set = pipe.configure_local(spec.flags.into(), spec.naflags.into(), spec.qlimit)?;
-    if let Some(note) = set.and_then(crate::auditpipe::queue_limit_note) {
-        eprintln!("knox: {note}");
-    }
+    notes.extend(set.and_then(crate::auditpipe::queue_limit_note));
     if !spec.policy.is_empty() {
         let mut ctl = bsm_io::control::Control {
             k: bsm_io::control::System,
         };
-        if let Some(note) = policy_note(ctl.policy(), spec.policy) {
-            eprintln!("knox: {note}");
-        }
+        notes.extend(policy_note(ctl.policy(), spec.policy));
     }
     #[cfg(unix)]
     pipe.stop_on(bsm_io::system::stop_on_signals());
@@ -108,14 +115,13 @@ mod tests {
     #[test]
     fn a_mac_with_auditing_off_is_told_how_to_turn_it_on() {
         // AUC_AUDITING: nothing to say.
-        assert_eq!(
-            preflight(&mut Control { k: Kernel(Ok(1)) }, Os::MacOs),
-            Ok(())
-        );
+        assert!(preflight(&mut Control { k: Kernel(Ok(1)) }, Os::MacOs).is_ok());
         // Disabled (-1), never started (0), turned off (2), and a kernel without auditing
         // (ENOSYS): the steps of the man pages, and Apple's successor.
         for k in [Ok(-1), Ok(0), Ok(2), Err(78)] {
-            let e = preflight(&mut Control { k: Kernel(k) }, Os::MacOs).unwrap_err();
+            let e = preflight(&mut Control { k: Kernel(k) }, Os::MacOs)
+                .unwrap_err()
+                .to_string();
             for step in [
                 "disabled by default since macOS 14",
                 "sudo cp /etc/security/audit_control.example /etc/security/audit_control",
@@ -127,13 +133,12 @@ mod tests {
                 assert!(e.contains(step), "{k:?}: {e}");
             }
         }
-        let e = preflight(&mut Control { k: Kernel(Ok(0)) }, Os::FreeBsd).unwrap_err();
+        let e = preflight(&mut Control { k: Kernel(Ok(0)) }, Os::FreeBsd)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("service auditd onestart"), "{e}");
         // A condition that cannot be read for another reason (EPERM) does not stop the read.
-        assert_eq!(
-            preflight(&mut Control { k: Kernel(Err(1)) }, Os::MacOs),
-            Ok(())
-        );
+        assert!(preflight(&mut Control { k: Kernel(Err(1)) }, Os::MacOs).is_ok());
     }
 
     #[test]

@@ -72,9 +72,9 @@ pub fn take_reexec_args(mut args: Vec<OsString>) -> (Vec<OsString>, Option<OsStr
 }
 
 /// Makes sure the process can open the audit pipe: returns `Ok(setuid)` to go on, or replaces
-/// the process with `sudo` (never returning on success).
+/// the process with `sudo` (never returning on success), saying so on `err` first.
 #[cfg(unix)]
-pub fn ensure_root() -> io::Result<bool> {
+pub fn ensure_root(err: &mut dyn io::Write) -> io::Result<bool> {
     use std::os::unix::process::CommandExt;
     match plan(
         bsm_io::system::is_root(),
@@ -87,7 +87,8 @@ pub fn ensure_root() -> io::Result<bool> {
             "root is needed to open /dev/auditpipe",
         )),
         Plan::Sudo => {
-            eprintln!("knox: /dev/auditpipe needs root: running through sudo");
+            writeln!(err, "knox: /dev/auditpipe needs root: running through sudo")?;
+            err.flush()?;
             let exe = std::env::current_exe()?;
             let args: Vec<OsString> = std::env::args_os().skip(1).collect();
             let tz = std::env::var_os("TZ");

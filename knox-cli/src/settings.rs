@@ -9,6 +9,7 @@ use knox_model::Acts;
 
 use crate::accounts::Accounts;
 use crate::args::ReadArgs;
+use crate::error::Error;
 use crate::filter::Filter;
 use crate::input::{self, Source};
 use crate::names::{EventOptions, EventSource};
@@ -112,7 +113,7 @@ impl Settings {
         what: &'static str,
         inputs: Inputs<'_>,
         given: Given<'_>,
-    ) -> Result<Settings, String> {
+    ) -> Result<Settings, Error> {
         let tables = Tables::load(given.events)?;
         let (mut sources, skipped) = sources(&inputs, given.events, given.host)?;
         if let Some(bytes) = &given.stdin {
@@ -122,12 +123,14 @@ impl Settings {
                 }
             }
         }
-        let accounts = Accounts::new(given.passwd, given.group).map_err(|e| {
-            let file = given
+        let accounts = Accounts::new(given.passwd, given.group).map_err(|source| Error::Read {
+            what: "",
+            path: given
                 .passwd
                 .or(given.group)
-                .unwrap_or(std::path::Path::new(""));
-            format!("{}: {}", file.display(), crate::report::io_text(&e))
+                .unwrap_or(std::path::Path::new(""))
+                .to_path_buf(),
+            source,
         })?;
         let filter = Filter::new(
             &given.select,
@@ -194,26 +197,18 @@ pub struct Tables {
 }
 
 impl Tables {
-    pub fn load(opts: &EventOptions) -> Result<Tables, String> {
-        let (events, event_source) = opts.load().map_err(|e| {
-            format!(
-                "event table {}: {}",
-                opts.events
-                    .as_deref()
-                    .unwrap_or(std::path::Path::new(""))
-                    .display(),
-                crate::report::io_text(&e)
-            )
+    /// Loads the tables the options name (the embedded ones by default).
+    pub fn load(opts: &EventOptions) -> Result<Tables, Error> {
+        let named = |p: &Option<std::path::PathBuf>| p.clone().unwrap_or_default();
+        let (events, event_source) = opts.load().map_err(|source| Error::Read {
+            what: "event table ",
+            path: named(&opts.events),
+            source,
         })?;
-        let classes = opts.load_classes().map_err(|e| {
-            format!(
-                "class table {}: {}",
-                opts.classes
-                    .as_deref()
-                    .unwrap_or(std::path::Path::new(""))
-                    .display(),
-                crate::report::io_text(&e)
-            )
+        let classes = opts.load_classes().map_err(|source| Error::Read {
+            what: "class table ",
+            path: named(&opts.classes),
+            source,
         })?;
         Ok(Tables {
             events,
@@ -231,15 +226,15 @@ fn sources(
     inputs: &Inputs<'_>,
     events: &EventOptions,
     host: Option<&str>,
-) -> Result<(Sources, Vec<String>), String> {
+) -> Result<(Sources, Vec<String>), Error> {
     let expanded = match inputs.live {
         Some((classes, default)) => {
             let c = if classes.is_empty() { default } else { classes };
             let table = events
                 .load_classes()
-                .map_err(|e| crate::report::io_text(&e))?;
+                .map_err(|e| Error::System(crate::report::io_text(&e)))?;
             let spec = crate::input::LiveSpec {
-                flags: bsm_format::tables::parse_flags(c, &table)?,
+                flags: bsm_format::tables::parse_flags(c, &table).map_err(Error::Usage)?,
                 naflags: Default::default(),
                 qlimit: None,
                 policy: bsm_io::auditon::Policy::empty(),
@@ -265,7 +260,9 @@ fn sources(
                 .collect(),
             skipped: Vec::new(),
         },
-        None => input::expand(inputs.files).map_err(|e| crate::report::io_text(&e))?,
+        None => {
+            input::expand(inputs.files).map_err(|e| Error::System(crate::report::io_text(&e)))?
+        }
     };
     let list = expanded
         .inputs

@@ -23,8 +23,11 @@ pub enum Act {
     Signal,
     /// Tracing another process (ptrace).
     Trace,
+    /// A file system operation.
     File(FileOp),
+    /// A network operation.
     Net(NetOp),
+    /// A login session's start or end.
     Session(SessionOp),
     /// A change of the process's identity or privileges.
     Privilege(PrivilegeOp),
@@ -39,7 +42,9 @@ pub enum Act {
 /// How a process was created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ForkKind {
+    /// fork(2): a copy of the process.
     Fork,
+    /// vfork(2): a child sharing its parent's memory until it execs or exits.
     Vfork,
     /// rfork, pdfork, fork1.
     Other,
@@ -49,11 +54,17 @@ pub enum ForkKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FileOp {
+    /// An open, with its access and creation mode.
     Open(OpenMode),
+    /// A new file, directory, link or node (mkdir, mknod, symlink, ...).
     Create,
+    /// Reading data or metadata.
     Read,
+    /// Writing data or changing metadata (chmod, chown, utimes, ...).
     Write,
+    /// Removing a name (unlink, rmdir).
     Delete,
+    /// Renaming (the record's second path is the new name).
     Rename,
     /// A new name for an existing file (link, symlink).
     Link,
@@ -63,8 +74,11 @@ pub enum FileOp {
     SetAttributes,
     /// Attributes read (stat, access, getattrlist, readlink).
     GetAttributes,
+    /// Closing a descriptor.
     Close,
+    /// Mounting a file system.
     Mount,
+    /// Unmounting a file system.
     Unmount,
     /// Directory changes (chdir, chroot) and other operations on files.
     Other,
@@ -73,9 +87,13 @@ pub enum FileOp {
 /// How an open call opened its file, from the event (`AUE_OPEN_RWC` reads, writes, creates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OpenMode {
+    /// Opened for reading.
     pub read: bool,
+    /// Opened for writing.
     pub write: bool,
+    /// Created if absent (O_CREAT).
     pub create: bool,
+    /// Truncated (O_TRUNC).
     pub truncate: bool,
 }
 
@@ -85,11 +103,17 @@ pub struct OpenMode {
 pub enum NetOp {
     /// A socket made (socket, socketpair).
     Socket,
+    /// Binding a local address.
     Bind,
+    /// Listening for connections.
     Listen,
+    /// Connecting to a remote address.
     Connect,
+    /// Accepting a connection.
     Accept,
+    /// Sending data.
     Send,
+    /// Receiving data.
     Receive,
     /// A connection shut down.
     Shutdown,
@@ -101,7 +125,9 @@ pub enum NetOp {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SessionOp {
+    /// A login (ssh, login, the login window, su, ...).
     Login,
+    /// A logout.
     Logout,
     /// Credentials checked (authorization, sudo's check, the security server).
     Authenticate,
@@ -119,6 +145,7 @@ pub enum PrivilegeOp {
     SetUid,
     /// setgid, setegid, setregid, setresgid.
     SetGid,
+    /// setgroups: the supplementary groups.
     SetGroups,
     /// The audit identity: setauid, setaudit, setaudit_addr.
     SetAudit,

@@ -60,7 +60,12 @@ enum AddrSpan {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Endpoint<'a> {
     /// An IPv4 or IPv6 address and port.
-    Inet { addr: Address, port: u16 },
+    Inet {
+        /// The address.
+        addr: Address,
+        /// The port.
+        port: u16,
+    },
     /// A UNIX socket's path.
     Unix(&'a [u8]),
 }
@@ -84,6 +89,7 @@ impl std::fmt::Display for Endpoint<'_> {
 /// How a call ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Outcome {
+    /// The call succeeded.
     Success,
     /// The call failed with this BSM errno.
     Failure(BsmErrno),
@@ -137,7 +143,9 @@ pub struct Event<B = Bytes> {
     pub time: Time,
     /// The header's event number.
     pub event: EventType,
+    /// The header's event modifier.
     pub modifier: Modifier,
+    /// Which header token the record has.
     pub header: HeaderKind,
     /// What the event did, from the event table.
     pub act: Act,

@@ -33,8 +33,11 @@ impl Data for () {
 /// A running process, as [`Model::get`] finds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Key {
+    /// The host whose trail holds the process.
     pub host: Host,
+    /// Its pid.
     pub pid: u32,
+    /// Its order of appearance (tells apart processes that reused a pid).
     pub seq: u64,
 }
 

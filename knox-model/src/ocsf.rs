@@ -19,12 +19,19 @@ pub const PROFILES: &[&str] = &["host"];
 /// An OCSF event class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Class {
+    /// Base Event (0): what no other class fits.
     Base,
+    /// File System Activity (1001).
     FileSystem,
+    /// Process Activity (1007).
     Process,
+    /// Event Log Activity (1008): the audit trail itself.
     EventLog,
+    /// Account Change (3001).
     AccountChange,
+    /// Authentication (3002).
     Authentication,
+    /// Network Activity (4001).
     Network,
 }
 

@@ -118,7 +118,9 @@ pub struct Process<T = ()> {
     pub id: ProcessId,
     /// Order of appearance in this reading: unique, but not stable across readings.
     pub seq: u64,
+    /// The host whose trail holds the process.
     pub host: Host,
+    /// Its pid.
     pub pid: u32,
     /// The process that forked or spawned this one, when the trail shows it.
     pub parent: Option<ProcessId>,
@@ -126,6 +128,7 @@ pub struct Process<T = ()> {
     pub parent_seq: Option<u64>,
     /// The parent's pid.
     pub ppid: Option<u32>,
+    /// How the trail showed it being born (or that it did not).
     pub origin: Origin,
     /// When the process was created (or first seen).
     pub start: Time,

@@ -49,7 +49,9 @@ impl Category {
 /// A field of a category: its name, and where BSM's value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldSource {
+    /// The category the field belongs to.
     pub category: Category,
+    /// The taxonomy's name of the field (`CommandLine`).
     pub name: &'static str,
     /// What fills it, for the documentation.
     pub from: &'static str,
@@ -132,6 +134,7 @@ pub fn field_index(category: Category, name: &str) -> Option<usize> {
 /// A record's fields in its category.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fields<'e> {
+    /// The category the record is of.
     pub category: Category,
     /// By place in [`FIELDS`].
     values: Vec<Option<Cow<'e, str>>>,

@@ -105,8 +105,8 @@ impl Options {
 
 /// What the loop passes from reading to the sink, in order.
 enum Item<P> {
-    /// A source is opened.
-    Opened(usize),
+    /// A source is opened, with what opening it had to say.
+    Opened(usize, Vec<String>),
     /// A source could not be opened.
     Unreadable(usize, io::Error),
     /// The part of a batch, the problems found in it, and where in its source the batch ends.
@@ -134,7 +134,7 @@ where
     if opts.threads <= 1 {
         let mut m = new_mapper();
         for (i, (src, info)) in sources.iter().enumerate() {
-            let reader = match src.open() {
+            let mut reader = match src.open() {
                 Ok(r) => r,
                 Err(e) => {
                     deliver(
@@ -148,7 +148,15 @@ where
                     continue;
                 }
             };
-            deliver(Item::Opened(i), sources, sink, err, &mut problems, opts)?;
+            let notes = std::mem::take(&mut reader.notes);
+            deliver(
+                Item::Opened(i, notes),
+                sources,
+                sink,
+                err,
+                &mut problems,
+                opts,
+            )?;
             let mut batches = BatchesOf::new(reader, opts);
             while let Some(b) = batches.next_batch() {
                 let item = map_batch(&mut m, i, info, &b);
@@ -187,7 +195,7 @@ where
     use std::sync::mpsc::RecvTimeoutError;
     /// What the reading thread sends: an item without a part yet.
     enum Read {
-        Opened(usize),
+        Opened(usize, Vec<String>),
         Unreadable(usize, io::Error),
         Batch(usize, Batch),
     }
@@ -197,7 +205,7 @@ where
     let read_opts = opts.clone();
     std::thread::spawn(move || {
         for (i, src) in owned.iter().enumerate() {
-            let reader = match src.open() {
+            let mut reader = match src.open() {
                 Ok(r) => r,
                 Err(e) => {
                     if tx.send(Read::Unreadable(i, e)).is_err() {
@@ -206,7 +214,10 @@ where
                     continue;
                 }
             };
-            if tx.send(Read::Opened(i)).is_err() {
+            if tx
+                .send(Read::Opened(i, std::mem::take(&mut reader.notes)))
+                .is_err()
+            {
                 return;
             }
             let mut batches = BatchesOf::new(reader, &read_opts);
@@ -220,7 +231,7 @@ where
     let mut m = new_mapper();
     let mut handle = |r: Read, sink: &mut S, err: &mut dyn Write| {
         let item = match r {
-            Read::Opened(i) => Item::Opened(i),
+            Read::Opened(i, notes) => Item::Opened(i, notes),
             Read::Unreadable(i, e) => Item::Unreadable(i, e),
             Read::Batch(i, b) => map_batch(&mut m, i, &sources[i].1, &b),
         };
@@ -260,9 +271,7 @@ struct BatchesOf(Batches<Box<dyn std::io::Read>>);
 
 impl BatchesOf {
     fn new(opened: Opened, opts: &Options) -> BatchesOf {
-        match opened {
-            Opened::Stream(r) => BatchesOf(Batches::with_options(r, opts.batch, opts.frame)),
-        }
+        BatchesOf(Batches::with_options(opened.reader, opts.batch, opts.frame))
     }
 
     fn next_batch(&mut self) -> Option<Batch> {
@@ -298,7 +307,12 @@ fn deliver<P, S: Sink<P> + ?Sized>(
     opts: &Options,
 ) -> io::Result<()> {
     match item {
-        Item::Opened(i) => sink.source(&sources[i].1),
+        Item::Opened(i, notes) => {
+            for n in notes {
+                writeln!(err, "{}: {n}", opts.what)?;
+            }
+            sink.source(&sources[i].1)
+        }
         Item::Unreadable(i, e) => {
             let name = &sources[i].1.name;
             writeln!(
@@ -369,7 +383,7 @@ where
                 work_tx.send((seq - 1, w)).is_ok()
             };
             for (i, (src, _)) in sources.iter().enumerate() {
-                let reader = match src.open() {
+                let mut reader = match src.open() {
                     Ok(r) => r,
                     Err(e) => {
                         if !send(Work::Pass(Item::Unreadable(i, e))) {
@@ -378,7 +392,8 @@ where
                         continue;
                     }
                 };
-                if !send(Work::Pass(Item::Opened(i))) {
+                let notes = std::mem::take(&mut reader.notes);
+                if !send(Work::Pass(Item::Opened(i, notes))) {
                     return;
                 }
                 let mut batches = BatchesOf::new(reader, opts);

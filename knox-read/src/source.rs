@@ -20,9 +20,11 @@ pub enum Source {
     Memory(std::sync::Arc<[u8]>),
 }
 
-/// An opened source: bytes to read in order.
-pub enum Opened {
-    Stream(Box<dyn Read>),
+/// An opened source: bytes to read in order, and what opening it had to say (the live pipe's
+/// notes on its queue or the audit policy), for the reading loop to report.
+pub struct Opened {
+    pub reader: Box<dyn Read>,
+    pub notes: Vec<String>,
 }
 
 /// A regular file, read with `read` into the loop's buffers (not mapped: a mapped file that
@@ -54,6 +56,9 @@ impl Read for Regular {
     }
 }
 
+/// How the front end opens the live pipe: the spec, and notes to add to.
+pub type OpenLive = fn(&LiveSpec, notes: &mut Vec<String>) -> io::Result<Box<dyn Read>>;
+
 /// How the live audit pipe is set up: the classes to select (and for events not attributable
 /// to a user), and the length of its queue.
 #[derive(Debug, Clone)]
@@ -64,9 +69,10 @@ pub struct LiveSpec {
     /// Audit policies the tool needs (`argv` for command lines): a note is printed when the
     /// kernel's policy lacks one.
     pub policy: bsm_io::auditon::Policy,
-    /// Opens the pipe as the spec says. The front end gives it: opening the live pipe may
-    /// take privileges and print notes, which is the front end's business.
-    pub open: fn(&LiveSpec) -> io::Result<Box<dyn Read>>,
+    /// Opens the pipe as the spec says, adding to `notes` what the user should know. The front
+    /// end gives it: opening the live pipe may take privileges, which is the front end's
+    /// business.
+    pub open: OpenLive,
 }
 
 /// Two specs are the same when they select the same (whoever opens the pipe).
@@ -107,30 +113,27 @@ impl Source {
     /// Opens the source: a regular file is read knowing its length (see [`Regular`]), anything
     /// else as the stream it is.
     pub fn open(&self) -> io::Result<Opened> {
-        if let Source::File(p) = self {
-            let file = File::open(p)?;
-            let meta = file.metadata()?;
-            if meta.is_file() {
-                return Ok(Opened::Stream(Box::new(Regular {
-                    file,
-                    at_open: meta.len(),
-                    read: 0,
-                })));
+        let mut notes = Vec::new();
+        let reader: Box<dyn Read> = match self {
+            Source::File(p) => {
+                let file = File::open(p)?;
+                let meta = file.metadata()?;
+                if meta.is_file() {
+                    Box::new(Regular {
+                        file,
+                        at_open: meta.len(),
+                        read: 0,
+                    })
+                } else {
+                    Box::new(file)
+                }
             }
-            return Ok(Opened::Stream(Box::new(file)));
-        }
-        self.open_stream().map(Opened::Stream)
-    }
-
-    /// Opens the source as a byte stream.
-    pub fn open_stream(&self) -> io::Result<Box<dyn Read>> {
-        Ok(match self {
             Source::Stdin => Box::new(io::stdin().lock()),
-            Source::File(p) => Box::new(File::open(p)?),
             Source::Follow(p) => Box::new(bsm_io::follow::Follow::new(p)?),
-            Source::Live(spec) => (spec.open)(spec)?,
+            Source::Live(spec) => (spec.open)(spec, &mut notes)?,
             Source::Memory(b) => Box::new(io::Cursor::new(b.clone())),
-        })
+        };
+        Ok(Opened { reader, notes })
     }
 }
 

@@ -484,3 +484,50 @@ fn a_forged_trail_with_too_many_running_processes_stays_bounded() {
     assert_eq!(done, started);
     assert_eq!(done.len(), 5000);
 }
+
+/// An exit record of `pid` with status 3 (a failure with `errno` unless 0).
+fn exit_of(pid: u32, errno: u8, msec: u64) -> Vec<u8> {
+    let mut b = bsm_format::encode::RecordBuilder::new(
+        bsm_format::EventType(ev::EXIT),
+        bsm_format::Time::new(1_700_000_000, msec),
+    );
+    b.push(&bsm_format::Token::Exit(bsm_format::token::Exit {
+        status: 3,
+        retval: 0,
+    }));
+    knox_tests::finish_record(b, pid, errno)
+}
+
+/// A process whose only record is its exit (it started before the trail did) is a process all
+/// the same: ps lists it and errors counts its failure; with a selection, a process whose first
+/// record is the selected one is shown. (Found by the activity_output fuzz target: both were
+/// lost when a process started and ended with the same record.)
+#[test]
+fn a_process_seen_only_at_its_exit_is_reported() {
+    let mut trail = exit_of(4242, 0, 1);
+    trail.extend(exit_of(4343, 1, 2));
+    let dir = std::env::temp_dir().join(format!("knox-exit-only-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("t.bsm");
+    std::fs::write(&file, &trail).unwrap();
+    let f = file.to_str().unwrap();
+    let (code, out, err) = knox(&["ps", "--json", "--utc", f], None);
+    assert_eq!(code, 0, "{err}");
+    let ps = lines(&out);
+    let pids: Vec<u64> = ps.iter().map(|p| p["pid"].as_u64().unwrap()).collect();
+    assert_eq!(pids, [4242, 4343]);
+    assert!(ps.iter().all(|p| p["status"] == 3), "{ps:?}");
+    let (_, out, _) = knox(&["errors", "--json", "--utc", f], None);
+    let errors = lines(&out);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0]["pid"].as_u64(), errors[0]["count"].as_u64()),
+        (Some(4343), Some(1))
+    );
+    // Selected by its only record.
+    let (_, out, _) = knox(&["ps", "--json", "--utc", "--subject-pid", "4343", f], None);
+    let ps = lines(&out);
+    assert_eq!(ps.len(), 1, "{ps:?}");
+    assert_eq!(ps[0]["pid"], 4343);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

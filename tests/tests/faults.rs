@@ -109,9 +109,10 @@ fn reading_a_file_that_shrank_is_an_error_naming_the_sizes() {
     let dir = temp("shrink");
     let path = dir.join("t.bsm");
     std::fs::write(&path, vec![7u8; 100_000]).unwrap();
-    let knox_read::source::Opened::Stream(mut r) = knox_read::source::Source::File(path.clone())
+    let mut r = knox_read::source::Source::File(path.clone())
         .open()
-        .unwrap();
+        .unwrap()
+        .reader;
     let mut buf = vec![0u8; 10_000];
     r.read_exact(&mut buf).unwrap();
     std::fs::OpenOptions::new()
@@ -130,9 +131,10 @@ fn reading_a_file_that_shrank_is_an_error_naming_the_sizes() {
     );
     // A file read to its end as it was opened ends quietly.
     std::fs::write(&path, vec![7u8; 1000]).unwrap();
-    let knox_read::source::Opened::Stream(mut r) = knox_read::source::Source::File(path.clone())
+    let mut r = knox_read::source::Source::File(path.clone())
         .open()
-        .unwrap();
+        .unwrap()
+        .reader;
     let mut all = Vec::new();
     assert_eq!(r.read_to_end(&mut all).unwrap(), 1000);
     std::fs::remove_dir_all(&dir).unwrap();

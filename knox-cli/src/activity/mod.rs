@@ -281,31 +281,47 @@ impl<'r> Activities<'r> {
         self.changes()
     }
 
+    /// Whether a process is in the `--pid` scope: it is the process, or its parent is in it.
+    fn in_scope(&self, host: knox_model::Host, pid: u32, parent: Option<(u32, u64)>) -> bool {
+        self.scope.is_none_or(|s| s == pid)
+            || parent
+                .and_then(|(pid, seq)| self.model.get(Key { host, pid, seq }))
+                .is_some_and(|p| p.data.in_scope)
+    }
+
     /// Hands the model's changes to the report.
     fn changes(&mut self) -> io::Result<()> {
-        let changes: Vec<Change<Activity>> = self.model.changes().collect();
-        for c in changes {
+        let mut changes: std::collections::VecDeque<Change<Activity>> =
+            self.model.changes().collect();
+        while let Some(c) = changes.pop_front() {
             match c {
                 Change::Started(key) => {
                     self.scope_seen |= self.scope == Some(key.pid);
-                    let parent_in = self
-                        .model
-                        .get(key)
-                        .and_then(|p| Some((p.ppid?, p.parent_seq?)))
-                        .and_then(|(pid, seq)| {
-                            self.model.get(Key {
-                                host: key.host,
-                                pid,
-                                seq,
-                            })
-                        })
-                        .is_some_and(|p| p.data.in_scope);
-                    let (scope, all) = (self.scope, self.all_selected);
-                    if let Some(p) = self.model.get_mut(key) {
-                        p.data.in_scope = scope.is_none_or(|s| s == key.pid) || parent_in;
-                        p.data.selected = all;
+                    let all = self.all_selected;
+                    if let Some(parent) = self.model.get(key).map(|p| p.ppid.zip(p.parent_seq)) {
+                        let in_scope = self.in_scope(key.host, key.pid, parent);
+                        if let Some(p) = self.model.get_mut(key) {
+                            p.data.in_scope = in_scope;
+                            // Its first record may have been selected already.
+                            p.data.selected |= all;
+                            self.report.started(p);
+                        }
+                        continue;
                     }
-                    if let Some(p) = self.model.get(key) {
+                    // It started and ended with the same record (first seen at its exit, or
+                    // replaced at once): its end is further in this list. Reports are told of
+                    // it now, in the order processes appeared.
+                    let ended = changes.iter_mut().find_map(|c| match c {
+                        Change::Ended(p, _)
+                            if (p.host, p.pid, p.seq) == (key.host, key.pid, key.seq) =>
+                        {
+                            Some(p)
+                        }
+                        _ => None,
+                    });
+                    if let Some(p) = ended {
+                        p.data.in_scope = self.in_scope(p.host, p.pid, p.ppid.zip(p.parent_seq));
+                        p.data.selected |= all;
                         self.report.started(p);
                     }
                 }
