@@ -266,9 +266,6 @@ pub struct VerifyCmd {
     /// Trail files, trail directories, trees of per-host trail directories, or - for stdin.
     #[arg(value_name = "PATH")]
     pub files: Vec<PathBuf>,
-    /// Bytes read in place of stdin.
-    #[arg(skip)]
-    pub stdin: Option<std::sync::Arc<[u8]>>,
 }
 
 const REDUCE_HELP: &str = "All criteria must hold (-v inverts). Unlike OpenBSM's auditreduce, every \
@@ -341,9 +338,6 @@ pub struct ReadArgs {
     /// Trail files, directories of trail files, or - for stdin (the default).
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Bytes read in place of stdin (tests and fuzzing run the tools in-process this way).
-    #[arg(skip)]
-    pub stdin: Option<std::sync::Arc<[u8]>>,
 }
 
 /// Records that arrive over time: a followed trail or the live pipe.
@@ -448,9 +442,6 @@ pub struct ReduceCmd {
     /// Trail files, directories of trail files, or - for stdin (the default).
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Bytes read in place of stdin (tests and fuzzing).
-    #[arg(skip)]
-    pub stdin: Option<std::sync::Arc<[u8]>>,
 }
 
 const PRAUDIT_HELP: &str = "Output is OpenBSM praudit's, byte for byte, except: error texts are BSD's \
@@ -497,39 +488,6 @@ pub struct PrauditArgs {
     pub stream: StreamArgs,
     #[command(flatten)]
     pub read: ReadArgs,
-}
-
-impl Command {
-    /// Gives every reading command `bytes` in place of stdin.
-    pub fn set_stdin(&mut self, bytes: std::sync::Arc<[u8]>) {
-        let read = match self {
-            Command::Stats { read, .. } => read,
-            Command::Praudit(a) => &mut a.read,
-            Command::Commands(a) => &mut a.read,
-            Command::Json(a) => &mut a.read,
-            Command::Export(a) => &mut a.read,
-            Command::Ps { common: a, .. }
-            | Command::Tree(a)
-            | Command::Errors(a)
-            | Command::Net(a) => &mut a.read,
-            Command::Files { common, .. } => &mut common.read,
-            Command::Timeline(t) => &mut t.read,
-            Command::Hunt(h) => &mut h.read,
-            Command::Auditreduce(a) => {
-                a.stdin = Some(bytes);
-                return;
-            }
-            Command::Verify(a) => {
-                a.stdin = Some(bytes);
-                return;
-            }
-            Command::Auditpipe(_)
-            | Command::Auditon { .. }
-            | Command::Completions { .. }
-            | Command::Man => return,
-        };
-        read.stdin = Some(bytes);
-    }
 }
 
 impl PrauditArgs {

@@ -2,48 +2,144 @@
 //! go through the one record loop ([`crate::pipeline`]) into the tool, and the outcome becomes
 //! the exit code (0 all decoded, 1 decode errors reported, 2 usage error or unreadable input).
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
+use std::sync::Arc;
 
 use crate::activity::print::{self, Out};
 use crate::activity::{Activities, Report};
 pub use crate::args::*;
+use crate::error::Error;
 use crate::pipeline::{self, Writer};
 use crate::settings::{Given, Inputs, Settings};
 
-/// Whether the process's stdout is a terminal: set by the binary only (in-process runs write
-/// to buffers, whatever the test harness's stdout is).
-static STDOUT_TERMINAL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Tells the tools that stdout is a terminal (`knox praudit` then shows control characters).
-pub fn set_stdout_terminal(yes: bool) {
-    STDOUT_TERMINAL.store(yes, std::sync::atomic::Ordering::Relaxed);
+/// What a run knows of the process around it: bytes to read in place of stdin, and which
+/// standard streams are terminals. The binary fills it from the process (the only place that
+/// asks); tests and fuzzing give bytes and say which streams to take for terminals.
+#[derive(Clone, Debug, Default)]
+pub struct Env {
+    /// Read where an input is `-` (stdin), instead of the process's stdin.
+    pub stdin: Option<Arc<[u8]>>,
+    pub terminals: Terminals,
 }
 
-fn stdout_is_terminal() -> bool {
-    STDOUT_TERMINAL.load(std::sync::atomic::Ordering::Relaxed)
+/// Which standard streams are terminals: stdin (a note that knox waits for a trail), stdout
+/// (praudit's `--safe` on by itself; raw BSM refused) and stderr (progress bars).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Terminals {
+    pub stdin: bool,
+    pub stdout: bool,
+    pub stderr: bool,
 }
 
-/// Runs a command, messages to stderr; returns the exit code.
-pub fn run(cli: Cli, out: &mut dyn Write) -> io::Result<i32> {
-    let stderr = io::stderr();
-    run_with(cli, out, &mut stderr.lock())
+/// The reading tools, as their messages name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tool {
+    Stats,
+    Praudit,
+    Json,
+    Commands,
+    Auditreduce,
+    Verify,
+    Export,
+    Ps,
+    Tree,
+    Files,
+    Errors,
+    Net,
+    Timeline,
+    Hunt,
+    Auditpipe,
+}
+
+impl Tool {
+    /// The tool's name at the head of its messages (`knox ps`).
+    fn name(self) -> &'static str {
+        match self {
+            Tool::Stats => "knox stats",
+            Tool::Praudit => "knox praudit",
+            Tool::Json => "knox json",
+            Tool::Commands => "knox commands",
+            Tool::Auditreduce => "knox auditreduce",
+            Tool::Verify => "knox verify",
+            Tool::Export => "knox export",
+            Tool::Ps => "knox ps",
+            Tool::Tree => "knox tree",
+            Tool::Files => "knox files",
+            Tool::Errors => "knox errors",
+            Tool::Net => "knox net",
+            Tool::Timeline => "knox timeline",
+            Tool::Hunt => "knox hunt",
+            Tool::Auditpipe => "knox auditpipe",
+        }
+    }
 }
 
 /// Runs a command line (`["knox", "ps", "--json"]`) on `input` in place of stdin, in this
 /// process; returns the exit code, stdout and stderr. Tests and fuzzing drive the tools this way.
-pub fn run_on_bytes(args: &[&str], input: &[u8]) -> Result<(i32, Vec<u8>, Vec<u8>), String> {
+pub fn run_on_bytes(
+    args: &[&str],
+    input: &[u8],
+) -> Result<(i32, Vec<u8>, Vec<u8>), crate::error::Error> {
     use clap::Parser;
-    let mut cli = Cli::try_parse_from(args).map_err(|e| e.to_string())?;
-    cli.command.set_stdin(input.into());
+    let cli = Cli::try_parse_from(args).map_err(|e| crate::error::Error::usage(e.to_string()))?;
+    let env = Env {
+        stdin: Some(input.into()),
+        terminals: Terminals::default(),
+    };
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run_with(cli, &mut out, &mut err).map_err(|e| e.to_string())?;
+    let code = run(cli, &env, &mut out, &mut err)?;
     Ok((code, out, err))
 }
 
-/// Runs a command with its messages written to `err`; returns the exit code.
-pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
+/// Runs a command, its output written to `out` and its messages to `err`; returns the exit
+/// code (0 all decoded, 1 decode errors reported, 2 usage error or unreadable input). An error
+/// is said here, once, after the tool's name; only a failure to write comes back as an error.
+pub fn run(cli: Cli, env: &Env, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
+    let name = cli.command.name();
+    outcome(name, dispatch(cli, env, out, err), err)
+}
+
+impl Command {
+    /// The command's name at the head of its messages.
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Stats { .. } => Tool::Stats.name(),
+            Command::Praudit(_) => Tool::Praudit.name(),
+            Command::Auditreduce(_) => Tool::Auditreduce.name(),
+            Command::Hunt(_) => Tool::Hunt.name(),
+            Command::Verify(_) => Tool::Verify.name(),
+            Command::Export(_) => Tool::Export.name(),
+            Command::Commands(_) => Tool::Commands.name(),
+            Command::Json(_) => Tool::Json.name(),
+            Command::Ps { .. } => Tool::Ps.name(),
+            Command::Tree(_) => Tool::Tree.name(),
+            Command::Errors(_) => Tool::Errors.name(),
+            Command::Net(_) => Tool::Net.name(),
+            Command::Files { .. } => Tool::Files.name(),
+            Command::Timeline(_) => Tool::Timeline.name(),
+            Command::Auditpipe(_) => Tool::Auditpipe.name(),
+            Command::Auditon { .. } => "knox auditon",
+            Command::Completions { .. } => "knox completions",
+            Command::Man => "knox man",
+        }
+    }
+}
+
+/// The exit code of a run that ended with `result`, its error said after `name`.
+fn outcome(name: &str, result: Result<i32, Error>, err: &mut dyn Write) -> io::Result<i32> {
+    match result {
+        Ok(code) => Ok(code),
+        Err(Error::Io(e)) => Err(e),
+        Err(e) => {
+            writeln!(err, "{name}: {e}")?;
+            Ok(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli, env: &Env, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Error> {
     match cli.command {
-        Command::Stats { json, read } => run_stats(json, &read, out, err),
+        Command::Stats { json, read } => run_stats(json, &read, env, out, err),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "knox", out);
@@ -54,33 +150,31 @@ pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resul
             crate::manpage::write(&cmd, out)?;
             Ok(0)
         }
-        Command::Praudit(args) => run_praudit_with(args, out, err),
-        Command::Auditreduce(args) => run_auditreduce(args, out, err),
-        Command::Hunt(args) => run_hunt(args, out, err),
-        Command::Verify(args) => run_verify(args, out, err),
-        Command::Export(args) => run_export(args, out, err),
-        Command::Commands(args) => run_commands(args, out, err),
-        Command::Json(args) => run_json(args, out, err),
-        Command::Ps { common, sort } => run_activity(common, Kind::Ps(sort), out, err),
-        Command::Tree(a) => run_activity(a, Kind::Tree, out, err),
-        Command::Errors(a) => run_activity(a, Kind::Errors, out, err),
-        Command::Net(a) => run_activity(a, Kind::Net, out, err),
+        Command::Praudit(args) => praudit_cmd(args, env, out, err),
+        Command::Auditreduce(args) => run_auditreduce(args, env, out, err),
+        Command::Hunt(args) => run_hunt(args, env, out, err),
+        Command::Verify(args) => run_verify(args, env, out, err),
+        Command::Export(args) => run_export(args, env, out, err),
+        Command::Commands(args) => run_commands(args, env, out, err),
+        Command::Json(args) => run_json(args, env, out, err),
+        Command::Ps { common, sort } => run_activity(common, Kind::Ps(sort), env, out, err),
+        Command::Tree(a) => run_activity(a, Kind::Tree, env, out, err),
+        Command::Errors(a) => run_activity(a, Kind::Errors, env, out, err),
+        Command::Net(a) => run_activity(a, Kind::Net, env, out, err),
         Command::Files {
             common,
             path,
             by_path,
         } => {
-            let glob = match path.as_deref().map(crate::glob::glob_regex).transpose() {
-                Ok(g) => g,
-                Err(e) => {
-                    writeln!(err, "knox files: bad --path: {e}")?;
-                    return Ok(2);
-                }
-            };
-            run_activity(common, Kind::Files { glob, by_path }, out, err)
+            let glob = path
+                .as_deref()
+                .map(crate::glob::glob_regex)
+                .transpose()
+                .map_err(|e| Error::usage(format!("bad --path: {e}")))?;
+            run_activity(common, Kind::Files { glob, by_path }, env, out, err)
         }
-        Command::Timeline(t) => run_timeline(t, out, err),
-        Command::Auditpipe(args) => run_auditpipe(args, out, err),
+        Command::Timeline(t) => run_timeline(t, env, out, err),
+        Command::Auditpipe(args) => run_auditpipe(args, env, out, err),
         Command::Auditon {
             json,
             events,
@@ -119,89 +213,85 @@ fn names_note(s: &Settings, err: &mut dyn Write) -> io::Result<()> {
 
 /// `--json-zone` changes the times of JSON output: without JSON output it would do nothing,
 /// so it is refused (exit 2) rather than ignored.
-fn json_zone_needs_json(
-    what: &str,
-    json: bool,
-    json_zone: bool,
-    err: &mut dyn Write,
-) -> io::Result<bool> {
+fn json_zone_needs_json(json: bool, json_zone: bool) -> Result<(), Error> {
     if json_zone && !json {
-        writeln!(
-            err,
-            "{what}: --json-zone changes the times of JSON output: it goes with --json"
-        )?;
-        return Ok(false);
+        return Err(Error::usage(
+            "--json-zone changes the times of JSON output: it goes with --json",
+        ));
     }
-    Ok(true)
+    Ok(())
 }
 
-/// Resolves the settings, or reports the usage error.
+/// Resolves the settings, saying what they skip and what may surprise (an empty file, a wait on
+/// a terminal).
 fn settings(
-    what: &'static str,
+    env: &Env,
+    tool: Tool,
     inputs: Inputs<'_>,
     given: Given<'_>,
     err: &mut dyn Write,
-) -> io::Result<Option<Settings>> {
-    match Settings::resolve(what, inputs, given) {
-        Ok(s) => {
-            for skipped in &s.skipped {
-                writeln!(err, "{what}: skipped {skipped}")?;
-            }
-            // The live pipe needs root: become it (through sudo) now, while messages can
-            // still be said, rather than in the reading thread.
-            #[cfg(unix)]
-            if bsm_io::system::LIVE_SUPPORTED
-                && s.sources
-                    .iter()
-                    .any(|(src, _)| matches!(src, crate::input::Source::Live(_)))
+) -> Result<Settings, Error> {
+    let given = Given {
+        stdin: env.stdin.clone(),
+        ..given
+    };
+    let what = tool.name();
+    let mut s = Settings::resolve(what, inputs, given)?;
+    s.progress_bar = env.terminals.stderr;
+    for skipped in &s.skipped {
+        writeln!(err, "{what}: skipped {skipped}")?;
+    }
+    // The live pipe needs root: become it (through sudo) now, while messages can
+    // still be said, rather than in the reading thread.
+    #[cfg(unix)]
+    if bsm_io::system::LIVE_SUPPORTED
+        && s.sources
+            .iter()
+            .any(|(src, _)| matches!(src, crate::input::Source::Live(_)))
+    {
+        crate::privileges::ensure_root(err).map_err(|e| Error::System(e.to_string()))?;
+    }
+    // praudit says nothing of an empty file or of waiting, as praudit does; the other
+    // tools say both.
+    let quiet = tool == Tool::Praudit;
+    for (src, info) in &s.sources {
+        match src {
+            crate::input::Source::File(p)
+                if !quiet && std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() == 0) =>
             {
-                if let Err(e) = crate::privileges::ensure_root(err) {
-                    writeln!(err, "{what}: {e}")?;
-                    return Ok(None);
-                }
+                writeln!(err, "{what}: {}: empty file (no records)", info.name)?;
             }
-            // praudit says nothing of an empty file or of waiting, as praudit does; the other
-            // tools say both.
-            let quiet = what == "knox praudit";
-            for (src, info) in &s.sources {
-                match src {
-                    crate::input::Source::File(p)
-                        if !quiet
-                            && std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() == 0) =>
-                    {
-                        writeln!(err, "{what}: {}: empty file (no records)", info.name)?;
-                    }
-                    crate::input::Source::Stdin if !quiet && io::stdin().is_terminal() => {
-                        writeln!(
-                            err,
-                            "{what}: reading BSM from stdin (a terminal): give trail files or \
-                             directories, or pipe a trail in (Ctrl-D ends)"
-                        )?;
-                    }
-                    _ => {}
-                }
+            // (Bytes given in place of stdin stand for it.)
+            crate::input::Source::Stdin | crate::input::Source::Memory(_)
+                if !quiet && env.terminals.stdin =>
+            {
+                writeln!(
+                    err,
+                    "{what}: reading BSM from stdin (a terminal): give trail files or \
+                     directories, or pipe a trail in (Ctrl-D ends)"
+                )?;
             }
-            Ok(Some(s))
-        }
-        Err(e) => {
-            writeln!(err, "{what}: {e}")?;
-            Ok(None)
+            _ => {}
         }
     }
+    Ok(s)
 }
 
 fn run_stats(
     json: bool,
     read: &ReadArgs,
+    env: &Env,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> io::Result<i32> {
-    if !json_zone_needs_json("knox stats", json, read.json_zone, err)? {
-        return Ok(2);
-    }
-    let Some(s) = settings("knox stats", Inputs::files(&read.files), read.into(), err)? else {
-        return Ok(2);
-    };
+) -> Result<i32, Error> {
+    json_zone_needs_json(json, read.json_zone)?;
+    let s = settings(
+        env,
+        Tool::Stats,
+        Inputs::files(&read.files),
+        read.into(),
+        err,
+    )?;
     let mut st = crate::stats::Stats::default();
     let problems = pipeline::run(
         &s.sources,
@@ -213,7 +303,7 @@ fn run_stats(
     let mut clock = if json { s.json_clock() } else { s.text_clock() };
     st.finish(&s.events, &mut clock);
     if json {
-        serde_json::to_writer_pretty(&mut *out, &st)?;
+        serde_json::to_writer_pretty(&mut *out, &st).map_err(io::Error::from)?;
         writeln!(out)?;
     } else {
         crate::stats::write_text(&st, out)?;
@@ -222,30 +312,32 @@ fn run_stats(
     Ok(problems.exit_code())
 }
 
-/// Runs `knox praudit`; returns the exit code.
-pub fn run_praudit(args: PrauditArgs, out: &mut dyn Write) -> io::Result<i32> {
-    let stderr = io::stderr();
-    run_praudit_with(args, out, &mut stderr.lock())
-}
-
-fn run_praudit_with(
+/// Runs `knox praudit` (knox installed as `praudit`); returns the exit code.
+pub fn run_praudit(
     args: PrauditArgs,
+    env: &Env,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<i32> {
-    if !json_zone_needs_json("knox praudit", false, args.read.json_zone, err)? {
-        return Ok(2);
-    }
+    outcome(Tool::Praudit.name(), praudit_cmd(args, env, out, err), err)
+}
+
+fn praudit_cmd(
+    args: PrauditArgs,
+    env: &Env,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Error> {
+    json_zone_needs_json(false, args.read.json_zone)?;
     let inputs = Inputs::of(&args.stream, &args.read.files, "all");
-    let Some(s) = settings("knox praudit", inputs, (&args.read).into(), err)? else {
-        return Ok(2);
-    };
-    praudit_on(&s, args, out, err)
+    let s = settings(env, Tool::Praudit, inputs, (&args.read).into(), err)?;
+    Ok(praudit_on(&s, args, env.terminals, out, err)?)
 }
 
 fn praudit_on(
     s: &Settings,
     args: PrauditArgs,
+    terminals: Terminals,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<i32> {
@@ -261,7 +353,7 @@ fn praudit_on(
         xml: args.xml,
         sync: args.sync,
         delim: args.delim.map(os_bytes).unwrap_or_else(|| b",".to_vec()),
-        safe: args.safe || stdout_is_terminal(),
+        safe: args.safe || terminals.stdout,
         zone: s.zone,
     };
     let mut printer = crate::praudit::Printer::new(opts, &s.events, accounts);
@@ -297,12 +389,15 @@ fn os_bytes(s: std::ffi::OsString) -> Vec<u8> {
     s.to_string_lossy().into_owned().into_bytes()
 }
 
-fn run_json(args: JsonCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
+fn run_json(
+    args: JsonCmd,
+    env: &Env,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Error> {
     let inputs = Inputs::of(&args.stream, &args.read.files, "all");
-    let Some(s) = settings("knox json", inputs, (&args.read).into(), err)? else {
-        return Ok(2);
-    };
-    json_on(&s, out, err)
+    let s = settings(env, Tool::Json, inputs, (&args.read).into(), err)?;
+    Ok(json_on(&s, out, err)?)
 }
 
 fn json_on(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
@@ -317,13 +412,16 @@ fn json_on(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> io::Result
     Ok(problems.exit_code())
 }
 
-fn run_auditreduce(args: ReduceCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
-    if io::stdout().is_terminal() {
-        writeln!(
-            err,
-            "knox auditreduce: the output is raw BSM; pipe it into `knox praudit` or redirect it to a file"
-        )?;
-        return Ok(2);
+fn run_auditreduce(
+    args: ReduceCmd,
+    env: &Env,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Error> {
+    if env.terminals.stdout {
+        return Err(Error::usage(
+            "the output is raw BSM; pipe it into `knox praudit` or redirect it to a file",
+        ));
     }
     let given = Given {
         utc: args.utc,
@@ -335,11 +433,15 @@ fn run_auditreduce(args: ReduceCmd, out: &mut dyn Write, err: &mut dyn Write) ->
         group: args.names.group.as_deref(),
         events: &args.events,
         select: args.select.spec(),
-        stdin: args.stdin.clone(),
+        stdin: None,
     };
-    let Some(s) = settings("knox auditreduce", Inputs::files(&args.files), given, err)? else {
-        return Ok(2);
-    };
+    let s = settings(
+        env,
+        Tool::Auditreduce,
+        Inputs::files(&args.files),
+        given,
+        err,
+    )?;
     let problems = pipeline::run(
         &s.sources,
         &s.loop_options(),
@@ -350,10 +452,16 @@ fn run_auditreduce(args: ReduceCmd, out: &mut dyn Write, err: &mut dyn Write) ->
     Ok(problems.exit_code())
 }
 
-fn run_export(args: ExportCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
+fn run_export(
+    args: ExportCmd,
+    env: &Env,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Error> {
     use crate::export::{ocsf::Ocsf, timesketch::Timesketch};
     use crate::export::{Fill, Lines, Stream};
-    let what = "knox export";
+    let tool = Tool::Export;
+    let what = tool.name();
     if args.ocsf_mapping {
         out.write_all(knox_model::ocsf::markdown().as_bytes())?;
         return Ok(0);
@@ -370,34 +478,26 @@ fn run_export(args: ExportCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::
             ("--schema", args.schema.is_some()),
         ];
         if let Some((flag, _)) = given.iter().find(|(_, set)| *set) {
-            writeln!(
-                err,
-                "{what}: {flag} goes with --format parquet (ocsf and timesketch write JSON Lines \
+            return Err(Error::usage(format!(
+                "{flag} goes with --format parquet (ocsf and timesketch write JSON Lines \
                  to stdout: redirect it to a file)"
-            )?;
-            return Ok(2);
+            )));
         }
     }
     if format == ExportFormat::Parquet && args.read.json_zone {
-        writeln!(
-            err,
-            "{what}: --json-zone changes the times of JSON output; Parquet times are UTC \
-             timestamps, which readers show in their own zone"
-        )?;
-        return Ok(2);
+        return Err(Error::usage(
+            "--json-zone changes the times of JSON output; Parquet times are UTC \
+             timestamps, which readers show in their own zone",
+        ));
     }
     if format == ExportFormat::Parquet && (args.stream.follow || args.stream.live.is_some()) {
-        writeln!(
-            err,
-            "{what}: Parquet files are complete only when the input ends; --follow and --live \
-             go with --format ocsf or timesketch"
-        )?;
-        return Ok(2);
+        return Err(Error::usage(
+            "Parquet files are complete only when the input ends; --follow and --live \
+             go with --format ocsf or timesketch",
+        ));
     }
     let inputs = Inputs::of(&args.stream, &args.read.files, "all");
-    let Some(s) = settings(what, inputs, (&args.read).into(), err)? else {
-        return Ok(2);
-    };
+    let s = settings(env, tool, inputs, (&args.read).into(), err)?;
     fn go<F: crate::export::Format, O: crate::export::Output>(
         format: &F,
         s: &Settings,
@@ -420,17 +520,11 @@ fn run_export(args: ExportCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::
         ExportFormat::Timesketch => go(&Timesketch, &s, Stream::new(out), err)?,
         ExportFormat::Parquet => {
             let Some(dir) = &args.to else {
-                writeln!(err, "{what}: --format parquet writes under --to DIR")?;
-                return Ok(2);
+                return Err(Error::usage("--format parquet writes under --to DIR"));
             };
             let table: knox_arrow::Table = args.schema.unwrap_or(ExportSchema::Records).into();
-            let output = match knox_arrow::parquet::Partitions::new(dir, table, s.threads) {
-                Ok(o) => o,
-                Err(e) => {
-                    writeln!(err, "{what}: {e}")?;
-                    return Ok(2);
-                }
-            };
+            let output = knox_arrow::parquet::Partitions::new(dir, table, s.threads)
+                .map_err(|e| Error::Unusable(e.to_string()))?;
             let mut opts = knox_arrow::Options::new(table, s.events.clone(), s.accounts.clone());
             // Each token type, each OCSF class in its own partitions, with its own columns.
             opts.split = true;
@@ -442,7 +536,7 @@ fn run_export(args: ExportCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::
             }
             let output = crate::progress::Watched {
                 inner: output,
-                progress: crate::progress::Progress::new(&s.sources),
+                progress: crate::progress::Progress::new(&s.sources, s.progress_bar),
             };
             let (problems, sink) =
                 knox_arrow::run(&s.sources, &opts, &s.loop_options(), output, err)?;
@@ -460,10 +554,13 @@ fn run_export(args: ExportCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::
     Ok(problems.exit_code())
 }
 
-fn run_verify(args: VerifyCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
-    if !json_zone_needs_json("knox verify", args.json, args.json_zone, err)? {
-        return Ok(2);
-    }
+fn run_verify(
+    args: VerifyCmd,
+    env: &Env,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Error> {
+    json_zone_needs_json(args.json, args.json_zone)?;
     let events = crate::names::EventOptions::default();
     let given = Given {
         utc: args.utc,
@@ -475,11 +572,9 @@ fn run_verify(args: VerifyCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::
         group: None,
         events: &events,
         select: Default::default(),
-        stdin: args.stdin.clone(),
+        stdin: None,
     };
-    let Some(s) = settings("knox verify", Inputs::files(&args.files), given, err)? else {
-        return Ok(2);
-    };
+    let s = settings(env, Tool::Verify, Inputs::files(&args.files), given, err)?;
     let clock = if args.json {
         s.json_clock()
     } else {
@@ -504,14 +599,15 @@ fn run_verify(args: VerifyCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::
     })
 }
 
-fn run_commands(args: CommandsCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
-    if !json_zone_needs_json("knox commands", args.json, args.read.json_zone, err)? {
-        return Ok(2);
-    }
+fn run_commands(
+    args: CommandsCmd,
+    env: &Env,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Error> {
+    json_zone_needs_json(args.json, args.read.json_zone)?;
     let inputs = Inputs::of(&args.stream, &args.read.files, "ex");
-    let Some(s) = settings("knox commands", inputs, (&args.read).into(), err)? else {
-        return Ok(2);
-    };
+    let s = settings(env, Tool::Commands, inputs, (&args.read).into(), err)?;
     let mut s = s;
     for (src, _) in &mut s.sources {
         if let crate::input::Source::Live(spec) = src {
@@ -521,7 +617,7 @@ fn run_commands(args: CommandsCmd, out: &mut dyn Write, err: &mut dyn Write) -> 
             }
         }
     }
-    commands_on(&s, commands_options(&args), out, err)
+    Ok(commands_on(&s, commands_options(&args), out, err)?)
 }
 
 /// `knox commands`' report options.
@@ -570,13 +666,13 @@ enum Kind {
 }
 
 impl Kind {
-    fn name(&self) -> &'static str {
+    fn tool(&self) -> Tool {
         match self {
-            Kind::Ps(_) => "knox ps",
-            Kind::Tree => "knox tree",
-            Kind::Errors => "knox errors",
-            Kind::Net => "knox net",
-            Kind::Files { .. } => "knox files",
+            Kind::Ps(_) => Tool::Ps,
+            Kind::Tree => Tool::Tree,
+            Kind::Errors => Tool::Errors,
+            Kind::Net => Tool::Net,
+            Kind::Files { .. } => Tool::Files,
         }
     }
 
@@ -625,23 +721,20 @@ fn run_report(
 fn run_activity(
     a: ActivityCmd,
     kind: Kind,
+    env: &Env,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> io::Result<i32> {
-    let what = kind.name();
-    if !json_zone_needs_json(what, a.json, a.read.json_zone, err)? {
-        return Ok(2);
-    }
-    let Some(s) = settings(
-        what,
+) -> Result<i32, Error> {
+    let tool = kind.tool();
+    json_zone_needs_json(a.json, a.read.json_zone)?;
+    let s = settings(
+        env,
+        tool,
         activity_inputs(&a, kind.live_classes()),
         (&a.read).into(),
         err,
-    )?
-    else {
-        return Ok(2);
-    };
-    activity_on(&s, &a, &kind, out, err)
+    )?;
+    Ok(activity_on(&s, &a, &kind, out, err)?)
 }
 
 /// Runs an activity report on resolved settings.
@@ -696,11 +789,20 @@ impl Write for Flushing<'_> {
     }
 }
 
-fn run_timeline(a: TimelineCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
-    let what = "knox timeline";
-    let Some(s) = settings(what, Inputs::files(&a.read.files), (&a.read).into(), err)? else {
-        return Ok(2);
-    };
+fn run_timeline(
+    a: TimelineCmd,
+    env: &Env,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Error> {
+    let tool = Tool::Timeline;
+    let s = settings(
+        env,
+        tool,
+        Inputs::files(&a.read.files),
+        (&a.read).into(),
+        err,
+    )?;
     let title = a
         .read
         .files
@@ -712,17 +814,10 @@ fn run_timeline(a: TimelineCmd, out: &mut dyn Write, err: &mut dyn Write) -> io:
     let mut file: Box<dyn Write> = if to_stdout {
         Box::new(&mut *out)
     } else {
-        match std::fs::File::create(&a.html) {
-            Ok(f) => Box::new(io::BufWriter::new(f)),
-            Err(e) => {
-                writeln!(
-                    err,
-                    "{what}: {}",
-                    crate::report::unreadable(&a.html.display().to_string(), &e)
-                )?;
-                return Ok(2);
-            }
-        }
+        let f = std::fs::File::create(&a.html).map_err(|e| {
+            Error::Unusable(crate::report::unreadable(&a.html.display().to_string(), &e))
+        })?;
+        Box::new(io::BufWriter::new(f))
     };
     let mut page = crate::timeline::Timeline::new(&mut file, title, s.zone);
     let (code, dropped) = run_report(&s, a.pid, &mut page, err)?;
@@ -732,36 +827,32 @@ fn run_timeline(a: TimelineCmd, out: &mut dyn Write, err: &mut dyn Write) -> io:
     Ok(code)
 }
 
-fn run_auditpipe(args: AuditpipeCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
+fn run_auditpipe(
+    args: AuditpipeCmd,
+    env: &Env,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Error> {
     use crate::auditpipe::Format;
-    let what = "knox auditpipe";
-    let classes = match args.events.load_classes() {
-        Ok(c) => c,
-        Err(e) => {
-            writeln!(err, "{what}: class table: {}", crate::report::io_text(&e))?;
-            return Ok(2);
-        }
-    };
+    let tool = Tool::Auditpipe;
+    let classes = args
+        .events
+        .load_classes()
+        .map_err(|e| Error::Unusable(format!("class table: {}", crate::report::io_text(&e))))?;
     let parse = |s: &str| bsm_format::tables::parse_flags(s, &classes);
     let (flags, naflags) = match (
         parse(&args.classes),
         args.naflags.as_deref().map(parse).transpose(),
     ) {
         (Ok(f), Ok(n)) => (f, n.unwrap_or_default()),
-        (Err(e), _) | (_, Err(e)) => {
-            writeln!(err, "{what}: {e}")?;
-            return Ok(2);
-        }
+        (Err(e), _) | (_, Err(e)) => return Err(Error::usage(e.to_string())),
     };
     let qlimit = match args.qlimit.as_deref() {
         None => None,
         Some("max") => Some(bsm_io::pipe::QueueLimit::Max),
         Some(n) => match n.parse() {
             Ok(n) => Some(bsm_io::pipe::QueueLimit::Records(n)),
-            Err(_) => {
-                writeln!(err, "{what}: --qlimit takes a number or max")?;
-                return Ok(2);
-            }
+            Err(_) => return Err(Error::usage("--qlimit takes a number or max")),
         },
     };
     if args.format != Format::Raw {
@@ -791,11 +882,8 @@ fn run_auditpipe(args: AuditpipeCmd, out: &mut dyn Write, err: &mut dyn Write) -
             events: args.events.clone(),
             select: Default::default(),
             files: Vec::new(),
-            stdin: None,
         };
-        let Some(mut s) = settings(what, Inputs::files(&[]), (&read).into(), err)? else {
-            return Ok(2);
-        };
+        let mut s = settings(env, tool, Inputs::files(&[]), (&read).into(), err)?;
         let info = pipeline::SourceInfo {
             name: "/dev/auditpipe".into(),
             host: None,
@@ -804,26 +892,18 @@ fn run_auditpipe(args: AuditpipeCmd, out: &mut dyn Write, err: &mut dyn Write) -
             trail: None,
         };
         s.sources = vec![(crate::input::Source::Live(spec), info)];
-        return match args.format {
-            Format::Praudit => praudit_on(&s, PrauditArgs::plain(read), out, err),
-            Format::Json => json_on(&s, out, err),
-            _ => commands_on(&s, crate::commands::Options::plain(), out, err),
-        };
+        return Ok(match args.format {
+            Format::Praudit => praudit_on(&s, PrauditArgs::plain(read), env.terminals, out, err)?,
+            Format::Json => json_on(&s, out, err)?,
+            _ => commands_on(&s, crate::commands::Options::plain(), out, err)?,
+        });
     }
-    if io::stdout().is_terminal() {
-        writeln!(
-            err,
-            "{what}: the output is raw BSM; pipe it into `knox praudit` or use --format"
-        )?;
-        return Ok(2);
+    if env.terminals.stdout {
+        return Err(Error::usage(
+            "the output is raw BSM; pipe it into `knox praudit` or use --format",
+        ));
     }
-    let mut pipe = match crate::live::open_pipe(err) {
-        Ok(p) => p,
-        Err(e) => {
-            writeln!(err, "{what}: {e}")?;
-            return Ok(2);
-        }
-    };
+    let mut pipe = crate::live::open_pipe(err)?;
     #[cfg(unix)]
     pipe.stop_on(bsm_io::system::stop_on_signals());
     let (_, decode_errors) =
@@ -837,23 +917,13 @@ fn run_auditon(
     action: crate::auditon::Action,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> io::Result<i32> {
+) -> Result<i32, Error> {
     if !bsm_io::system::LIVE_SUPPORTED {
-        writeln!(err, "knox auditon: {}", bsm_io::system::UNSUPPORTED)?;
-        return Ok(2);
+        return Err(Error::System(bsm_io::system::UNSUPPORTED.to_string()));
     }
     #[cfg(unix)]
-    if let Err(e) = crate::privileges::ensure_root(err) {
-        writeln!(err, "knox auditon: {e}")?;
-        return Ok(2);
-    }
-    let tables = match crate::settings::Tables::load(&events) {
-        Ok(t) => t,
-        Err(e) => {
-            writeln!(err, "knox auditon: {e}")?;
-            return Ok(2);
-        }
-    };
+    crate::privileges::ensure_root(err).map_err(|e| Error::System(e.to_string()))?;
+    let tables = crate::settings::Tables::load(&events)?;
     let mut ctl = bsm_io::control::Control {
         k: bsm_io::control::System,
     };
@@ -864,20 +934,18 @@ fn run_auditon(
             writeln!(err, "knox auditon: note: {note}")?;
         }
     }
-    match crate::auditon::run(
+    // The kernel's refusals come back as I/O errors: said as the command's error, not as a
+    // failed write.
+    crate::auditon::run(
         &mut ctl,
         &action,
         json,
         &tables.events,
         &tables.classes,
         out,
-    ) {
-        Ok(()) => Ok(0),
-        Err(e) => {
-            writeln!(err, "knox auditon: {e}")?;
-            Ok(2)
-        }
-    }
+    )
+    .map_err(|e| Error::System(e.to_string()))?;
+    Ok(0)
 }
 
 fn hunt_format(args: &HuntCmd) -> crate::hunt::Format {
@@ -926,20 +994,21 @@ fn hunt_on(
     })
 }
 
-fn run_hunt(args: HuntCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
-    let what = "knox hunt";
+fn run_hunt(
+    args: HuntCmd,
+    env: &Env,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Error> {
+    let tool = Tool::Hunt;
+    let what = tool.name();
     if args.fields {
         out.write_all(knox_model::sigma::markdown().as_bytes())?;
         return Ok(0);
     }
     let format = hunt_format(&args);
-    let rules = match knox_hunt::RuleSet::load(&args.sigma) {
-        Ok(r) => r,
-        Err(e) => {
-            writeln!(err, "{what}: {}", crate::report::io_text(&e))?;
-            return Ok(2);
-        }
-    };
+    let rules = knox_hunt::RuleSet::load(&args.sigma)
+        .map_err(|e| Error::Unusable(crate::report::io_text(&e)))?;
     // Every rule that is not evaluated is said once, with why; rules for other log sources are
     // counted.
     let mut invalid = 0;
@@ -968,17 +1037,13 @@ fn run_hunt(args: HuntCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
         }
     }
     if rules.rules.is_empty() {
-        writeln!(
-            err,
-            "{what}: no rule to evaluate: BSM records are process_creation, file_event and \
-             network_connection logs of product macos or freebsd"
-        )?;
-        return Ok(2);
+        return Err(Error::usage(
+            "no rule to evaluate: BSM records are process_creation, file_event and \
+             network_connection logs of product macos or freebsd",
+        ));
     }
     let inputs = Inputs::of(&args.stream, &args.read.files, "ex,fc,fw,fd,cl,nt");
-    let Some(s) = settings(what, inputs, (&args.read).into(), err)? else {
-        return Ok(2);
-    };
+    let s = settings(env, tool, inputs, (&args.read).into(), err)?;
     let reaction = args.exec.clone().map(|c| {
         crate::hunt::Reaction::start(c, std::time::Duration::from_secs(args.exec_timeout))
     });
@@ -1017,6 +1082,7 @@ fn run_hunt(args: HuntCmd, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
             crate::hunt::EXEC_QUEUE
         )?;
     }
+    // Invalid rules were said above, each with why.
     if invalid > 0 {
         return Ok(2);
     }
@@ -1042,25 +1108,18 @@ pub struct Prepared {
 impl Prepared {
     /// Prepares `praudit`, `json`, `commands`, `ps`, `tree`, `files`, `errors`, `net` or `hunt`
     /// (without `--exec`) with these arguments (`["knox", "json", "-j", "1"]`); the input comes with each run.
-    pub fn new(args: &[&str]) -> Result<Prepared, crate::error::Error> {
-        use crate::error::Error;
+    pub fn new(args: &[&str]) -> Result<Prepared, Error> {
         use clap::Parser;
         let cli = Cli::try_parse_from(args).map_err(|e| Error::usage(e.to_string()))?;
-        let mut err = Vec::new();
-        let resolve = |what, read: &ReadArgs, err: &mut Vec<u8>| {
-            settings(what, Inputs::files(&[]), read.into(), err)
-                .ok()
-                .flatten()
-        };
-        let (kind, read, what): (Option<Kind>, &ReadArgs, &'static str) = match &cli.command {
-            Command::Praudit(a) => (None, &a.read, "knox praudit"),
-            Command::Json(a) => (None, &a.read, "knox json"),
-            Command::Commands(a) => (None, &a.read, "knox commands"),
-            Command::Ps { common, sort } => (Some(Kind::Ps(*sort)), &common.read, "knox ps"),
-            Command::Tree(a) => (Some(Kind::Tree), &a.read, "knox tree"),
-            Command::Errors(a) => (Some(Kind::Errors), &a.read, "knox errors"),
-            Command::Net(a) => (Some(Kind::Net), &a.read, "knox net"),
-            Command::Hunt(a) => (None, &a.read, "knox hunt"),
+        let (kind, read, tool): (Option<Kind>, &ReadArgs, Tool) = match &cli.command {
+            Command::Praudit(a) => (None, &a.read, Tool::Praudit),
+            Command::Json(a) => (None, &a.read, Tool::Json),
+            Command::Commands(a) => (None, &a.read, Tool::Commands),
+            Command::Ps { common, sort } => (Some(Kind::Ps(*sort)), &common.read, Tool::Ps),
+            Command::Tree(a) => (Some(Kind::Tree), &a.read, Tool::Tree),
+            Command::Errors(a) => (Some(Kind::Errors), &a.read, Tool::Errors),
+            Command::Net(a) => (Some(Kind::Net), &a.read, Tool::Net),
+            Command::Hunt(a) => (None, &a.read, Tool::Hunt),
             Command::Files {
                 common, by_path, ..
             } => (
@@ -1069,15 +1128,22 @@ impl Prepared {
                     by_path: *by_path,
                 }),
                 &common.read,
-                "knox files",
+                Tool::Files,
             ),
             _ => return Err(Error::usage("not a reading tool")),
         };
-        let settings = resolve(what, read, &mut err)
-            .ok_or_else(|| Error::usage(String::from_utf8_lossy(&err)))?;
+        let no_input = Inputs::files(&[]);
+        let settings = settings(
+            &Env::default(),
+            tool,
+            no_input,
+            read.into(),
+            &mut io::sink(),
+        )?;
         let rules = match &cli.command {
             Command::Hunt(a) => {
-                Some(knox_hunt::RuleSet::load(&a.sigma).map_err(|e| Error::System(e.to_string()))?)
+                let rules = knox_hunt::RuleSet::load(&a.sigma);
+                Some(rules.map_err(|e| Error::Unusable(crate::report::io_text(&e)))?)
             }
             _ => None,
         };
@@ -1104,7 +1170,9 @@ impl Prepared {
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let s = &self.settings;
         let code = match (&self.command, &self.kind) {
-            (Command::Praudit(a), _) => praudit_on(s, a.clone(), &mut out, &mut err)?,
+            (Command::Praudit(a), _) => {
+                praudit_on(s, a.clone(), Terminals::default(), &mut out, &mut err)?
+            }
             (Command::Json(_), _) => json_on(s, &mut out, &mut err)?,
             (Command::Commands(a), _) => commands_on(s, commands_options(a), &mut out, &mut err)?,
             (Command::Hunt(a), _) => match &self.rules {

@@ -20,9 +20,17 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A file or directory the command line names cannot be used as asked (a Parquet directory
+    /// that cannot be made, rules that cannot be read, a page that cannot be written); the
+    /// text names it and says why.
+    #[error("{0}")]
+    Unusable(String),
     /// The system cannot give what was asked (the live pipe on a system without one, root).
     #[error("{0}")]
     System(String),
+    /// Writing the output or the messages failed (a closed pipe among them).
+    #[error("{}", crate::report::io_text(.0))]
+    Io(#[from] std::io::Error),
 }
 
 impl Error {

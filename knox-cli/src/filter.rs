@@ -13,152 +13,114 @@ use bsm_format::{Record, Token};
 use chrono::TimeZone;
 use regex::bytes::Regex;
 
-/// The criteria as given on the command line (before names and dates are resolved).
-#[derive(Debug, Clone, Default)]
-pub struct Spec {
-    pub after: Option<String>,
-    pub before: Option<String>,
-    pub day: Option<String>,
-    pub classes: Option<String>,
-    pub euid: Option<String>,
-    pub egid: Option<String>,
-    pub rgid: Option<String>,
-    pub ruid: Option<String>,
-    pub auid: Option<String>,
-    pub pid: Option<u32>,
-    pub events: Vec<String>,
-    pub objects: Vec<String>,
-    pub zone: Option<String>,
-    pub invert: bool,
-}
+/// The selection criteria, each written once: its field and type, auditreduce's short flag, the
+/// long flag of the other commands, the name of its value and its help in each style. From this
+/// list come [`Spec`] (the criteria before names and dates are resolved), [`ReduceArgs`]
+/// (auditreduce's short flags) and [`SelectArgs`] (long flags, for commands whose short flags
+/// are taken), so that a criterion cannot be added to one and forgotten in another.
+macro_rules! criteria {
+    ($(
+        $field:ident: $ty:ty, -$short:literal, --$long:literal, $value:literal,
+        $reduce_help:literal, $select_help:literal;
+    )*) => {
+        /// The criteria as given on the command line (before names and dates are resolved).
+        #[derive(Debug, Clone, Default)]
+        pub struct Spec {
+            $(pub $field: $ty,)*
+            pub invert: bool,
+        }
 
-/// auditreduce's flags (for `knox auditreduce`).
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct ReduceArgs {
-    /// Records at or after this time: yyyymmdd[hh[mm[ss]]] or RFC 3339 (local zone unless given).
-    #[arg(short = 'a', value_name = "DATE")]
-    pub after: Option<String>,
-    /// Records before this time, that second included: yyyymmdd[hh[mm[ss]]] or RFC 3339.
-    #[arg(short = 'b', value_name = "DATE")]
-    pub before: Option<String>,
-    /// Records on this local day: yyyymmdd or 2023-11-14.
-    #[arg(short = 'd', value_name = "DATE")]
-    pub day: Option<String>,
-    /// Records of these event classes, as audit_control(5) writes them (lo,+fr,-fw,^fc).
-    #[arg(short = 'c', id = "select_class", value_name = "CLASSES")]
-    pub classes: Option<String>,
-    /// Records whose subject has this effective user (name or number).
-    #[arg(short = 'e', value_name = "EUID")]
-    pub euid: Option<String>,
-    /// Records whose subject has this effective group.
-    #[arg(short = 'f', value_name = "EGID")]
-    pub egid: Option<String>,
-    /// Records whose subject has this real group.
-    #[arg(short = 'g', value_name = "RGID")]
-    pub rgid: Option<String>,
-    /// Records whose subject has this real user.
-    #[arg(short = 'r', value_name = "RUID")]
-    pub ruid: Option<String>,
-    /// Records whose subject has this audit user.
-    #[arg(short = 'u', value_name = "AUID")]
-    pub auid: Option<String>,
-    /// Records whose subject is this process id.
-    #[arg(short = 'j', value_name = "PID")]
-    pub pid: Option<u32>,
-    /// Records of this event (name like AUE_EXECVE, or number; repeat or separate with commas).
-    #[arg(short = 'm', id = "select_event", value_name = "EVENT")]
-    pub events: Vec<String>,
-    /// Records about an object: file=REGEX[,~REGEX...], pid=, msgqid=, semid=, shmid=, sock=.
-    #[arg(short = 'o', value_name = "OBJ=VALUE")]
-    pub objects: Vec<String>,
-    /// Records of this zone (FreeBSD jail name).
-    #[arg(short = 'z', value_name = "ZONE")]
-    pub zone: Option<String>,
-    /// Invert the selection.
-    #[arg(short = 'v')]
-    pub invert: bool,
-    /// Select all records (the default).
-    #[arg(short = 'A')]
-    pub all: bool,
-}
+        /// auditreduce's flags (for `knox auditreduce`).
+        #[derive(Debug, Clone, Default, clap::Args)]
+        pub struct ReduceArgs {
+            $(
+                #[doc = $reduce_help]
+                #[arg(short = $short, id = concat!("select_", stringify!($field)), value_name = $value)]
+                pub $field: $ty,
+            )*
+            /// Invert the selection.
+            #[arg(short = 'v', id = "select_invert")]
+            pub invert: bool,
+            /// Select all records (the default).
+            #[arg(short = 'A')]
+            pub all: bool,
+        }
 
-/// The same criteria as long options, for commands whose short flags are taken.
-#[derive(Debug, Clone, Default, clap::Args)]
-#[command(next_help_heading = "Selecting records (as knox auditreduce)")]
-pub struct SelectArgs {
-    /// Records at or after this time: yyyymmdd[hh[mm[ss]]] or RFC 3339 as knox prints times
-    /// (local zone unless it says; auditreduce -a).
-    #[arg(long, value_name = "DATE")]
-    pub after: Option<String>,
-    /// Records before this local time (auditreduce -b).
-    #[arg(long, value_name = "DATE")]
-    pub before: Option<String>,
-    /// Records on this local day: yyyymmdd or 2023-11-14 (auditreduce -d).
-    #[arg(long, value_name = "DATE")]
-    pub day: Option<String>,
-    /// Records of these event classes (auditreduce -c).
-    #[arg(long = "class", id = "select_class", value_name = "CLASSES")]
-    pub classes: Option<String>,
-    /// Subject's effective user (auditreduce -e).
-    #[arg(long, value_name = "EUID")]
-    pub euid: Option<String>,
-    /// Subject's effective group (auditreduce -f).
-    #[arg(long, value_name = "EGID")]
-    pub egid: Option<String>,
-    /// Subject's real group (auditreduce -g).
-    #[arg(long, value_name = "RGID")]
-    pub rgid: Option<String>,
-    /// Subject's real user (auditreduce -r).
-    #[arg(long, value_name = "RUID")]
-    pub ruid: Option<String>,
-    /// Subject's audit user (auditreduce -u).
-    #[arg(long, value_name = "AUID")]
-    pub auid: Option<String>,
-    /// Subject's process id (auditreduce -j).
-    #[arg(long = "subject-pid", id = "select_pid", value_name = "PID")]
-    pub pid: Option<u32>,
-    /// Events (auditreduce -m).
-    #[arg(long = "event", id = "select_event", value_name = "EVENT")]
-    pub events: Vec<String>,
-    /// Objects (auditreduce -o): file=REGEX, pid=, msgqid=, semid=, shmid=, sock=.
-    #[arg(long = "object", value_name = "OBJ=VALUE")]
-    pub objects: Vec<String>,
-    /// Zone (auditreduce -z).
-    #[arg(long, value_name = "ZONE")]
-    pub zone: Option<String>,
-    /// Invert the selection (auditreduce -v).
-    #[arg(long)]
-    pub invert: bool,
-}
+        /// The same criteria as long options, for commands whose short flags are taken.
+        #[derive(Debug, Clone, Default, clap::Args)]
+        #[command(next_help_heading = "Selecting records (as knox auditreduce)")]
+        pub struct SelectArgs {
+            $(
+                #[arg(
+                    long = $long,
+                    id = concat!("select_", stringify!($field)),
+                    value_name = $value,
+                    help = concat!($select_help, " (auditreduce -", $short, ")")
+                )]
+                pub $field: $ty,
+            )*
+            /// Invert the selection (auditreduce -v).
+            #[arg(long = "invert", id = "select_invert")]
+            pub invert: bool,
+        }
 
-/// Both flag styles carry the same fields under the same names.
-macro_rules! spec_from_args {
-    ($($args:ty),*) => {$(
-        impl $args {
+        impl ReduceArgs {
             /// The criteria, before names and dates are resolved.
             pub fn spec(&self) -> Spec {
-                Spec {
-                    after: self.after.clone(),
-                    before: self.before.clone(),
-                    day: self.day.clone(),
-                    classes: self.classes.clone(),
-                    euid: self.euid.clone(),
-                    egid: self.egid.clone(),
-                    rgid: self.rgid.clone(),
-                    ruid: self.ruid.clone(),
-                    auid: self.auid.clone(),
-                    pid: self.pid,
-                    events: self.events.clone(),
-                    objects: self.objects.clone(),
-                    zone: self.zone.clone(),
-                    invert: self.invert,
-                }
+                Spec { $($field: self.$field.clone(),)* invert: self.invert }
             }
         }
-    )*};
+
+        impl SelectArgs {
+            /// The criteria, before names and dates are resolved.
+            pub fn spec(&self) -> Spec {
+                Spec { $($field: self.$field.clone(),)* invert: self.invert }
+            }
+        }
+    };
 }
 
-spec_from_args!(ReduceArgs, SelectArgs);
+criteria! {
+    after: Option<String>, -'a', --"after", "DATE",
+        "Records at or after this time: yyyymmdd[hh[mm[ss]]] or RFC 3339 (local zone unless given).",
+        "Records at or after this time: yyyymmdd[hh[mm[ss]]] or RFC 3339 as knox prints times, in the local zone unless it says";
+    before: Option<String>, -'b', --"before", "DATE",
+        "Records before this time, that second included: yyyymmdd[hh[mm[ss]]] or RFC 3339.",
+        "Records before this local time";
+    day: Option<String>, -'d', --"day", "DATE",
+        "Records on this local day: yyyymmdd or 2023-11-14.",
+        "Records on this local day: yyyymmdd or 2023-11-14";
+    classes: Option<String>, -'c', --"class", "CLASSES",
+        "Records of these event classes, as audit_control(5) writes them (lo,+fr,-fw,^fc).",
+        "Records of these event classes";
+    euid: Option<String>, -'e', --"euid", "EUID",
+        "Records whose subject has this effective user (name or number).",
+        "Subject's effective user";
+    egid: Option<String>, -'f', --"egid", "EGID",
+        "Records whose subject has this effective group.",
+        "Subject's effective group";
+    rgid: Option<String>, -'g', --"rgid", "RGID",
+        "Records whose subject has this real group.",
+        "Subject's real group";
+    ruid: Option<String>, -'r', --"ruid", "RUID",
+        "Records whose subject has this real user.",
+        "Subject's real user";
+    auid: Option<String>, -'u', --"auid", "AUID",
+        "Records whose subject has this audit user.",
+        "Subject's audit user";
+    pid: Option<u32>, -'j', --"subject-pid", "PID",
+        "Records whose subject is this process id.",
+        "Subject's process id";
+    events: Vec<String>, -'m', --"event", "EVENT",
+        "Records of this event (name like AUE_EXECVE, or number; repeat or separate with commas).",
+        "Events";
+    objects: Vec<String>, -'o', --"object", "OBJ=VALUE",
+        "Records about an object: file=REGEX[,~REGEX...], pid=, msgqid=, semid=, shmid=, sock=.",
+        "Objects: file=REGEX, pid=, msgqid=, semid=, shmid=, sock=";
+    zone: Option<String>, -'z', --"zone", "ZONE",
+        "Records of this zone (FreeBSD jail name).",
+        "Zone";
+}
 
 /// One `-o` criterion.
 #[derive(Debug, Clone)]

@@ -1,4 +1,4 @@
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 use clap::Parser;
 
@@ -8,10 +8,19 @@ use clap::Parser;
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // The one place that asks the process's streams what they are.
+    let env = knox::cli::Env {
+        stdin: None,
+        terminals: knox::cli::Terminals {
+            stdin: io::stdin().is_terminal(),
+            stdout: io::stdout().is_terminal(),
+            stderr: io::stderr().is_terminal(),
+        },
+    };
     let stdout = io::stdout();
-    knox::cli::set_stdout_terminal(std::io::IsTerminal::is_terminal(&stdout));
-    knox::progress::set_stderr_terminal(std::io::IsTerminal::is_terminal(&io::stderr()));
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
     // Installed as (or linked to) `praudit`, knox behaves as praudit.
     let as_praudit = std::env::args_os()
         .next()
@@ -24,16 +33,17 @@ fn main() {
         std::env::set_var("TZ", tz);
     }
     let result = if as_praudit {
-        knox::cli::run_praudit(knox::cli::PrauditCli::parse_from(args).args, &mut out)
+        let args = knox::cli::PrauditCli::parse_from(args).args;
+        knox::cli::run_praudit(args, &env, &mut out, &mut err)
     } else {
-        knox::cli::run(knox::cli::Cli::parse_from(args), &mut out)
+        knox::cli::run(knox::cli::Cli::parse_from(args), &env, &mut out, &mut err)
     };
     let code = match result.and_then(|c| out.flush().map(|_| c)) {
         Ok(code) => code,
         // `knox ... | head` closes the pipe: not an error.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
-            eprintln!("knox: {e}");
+            let _ = writeln!(err, "knox: {e}");
             2
         }
     };

@@ -1,20 +1,10 @@
 //! A progress bar for long exports: bytes read of the inputs' total, rate and time left, drawn
 //! on stderr when stderr is a terminal, and nothing otherwise (pipes, files, tests).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::input::Source;
 use crate::pipeline::SourceInfo;
-
-/// Whether the process's stderr is a terminal: set by the binary only.
-static STDERR_TERMINAL: AtomicBool = AtomicBool::new(false);
-
-/// Tells the tools that stderr is a terminal (long exports then draw a progress bar).
-pub fn set_stderr_terminal(yes: bool) {
-    STDERR_TERMINAL.store(yes, Ordering::Relaxed);
-}
 
 /// The progress of a run over its sources.
 pub struct Progress {
@@ -24,9 +14,9 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A bar over the sources' bytes, drawn only when stderr is a terminal and the total is
-    /// known (regular files; stdin and followed inputs have none).
-    pub fn new(sources: &[(Source, SourceInfo)]) -> Progress {
+    /// A bar over the sources' bytes, drawn only when `show` (stderr is a terminal) and the
+    /// total is known (regular files; stdin and followed inputs have none).
+    pub fn new(sources: &[(Source, SourceInfo)], show: bool) -> Progress {
         let sizes: Vec<Option<u64>> = sources
             .iter()
             .map(|(s, _)| match s {
@@ -44,7 +34,7 @@ impl Progress {
             total += s.unwrap_or(0);
         }
         let known = sizes.iter().all(Option::is_some) && total > 0;
-        let bar = (STDERR_TERMINAL.load(Ordering::Relaxed) && known).then(|| {
+        let bar = (show && known).then(|| {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             if let Ok(style) = ProgressStyle::with_template(
                 "{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} {eta} left",
@@ -120,11 +110,9 @@ mod tests {
             trail: None,
         };
         let sources = vec![(Source::File(here), info.clone())];
-        assert!(!Progress::new(&sources).is_shown());
-        set_stderr_terminal(true);
-        assert!(Progress::new(&sources).is_shown());
+        assert!(!Progress::new(&sources, false).is_shown());
+        assert!(Progress::new(&sources, true).is_shown());
         // Without a total (stdin) there is nothing to measure against.
-        assert!(!Progress::new(&[(Source::Stdin, info)]).is_shown());
-        set_stderr_terminal(false);
+        assert!(!Progress::new(&[(Source::Stdin, info)], true).is_shown());
     }
 }

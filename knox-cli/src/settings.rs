@@ -76,7 +76,7 @@ impl<'a> From<&'a ReadArgs> for Given<'a> {
             group: r.names.group.as_deref(),
             events: &r.events,
             select: r.select.spec(),
-            stdin: r.stdin.clone(),
+            stdin: None,
         }
     }
 }
@@ -100,6 +100,8 @@ pub struct Settings {
     pub batch: usize,
     /// Files the inputs named but that are not read, each with why.
     pub skipped: Vec<String>,
+    /// Long runs draw a progress bar on stderr (it is a terminal).
+    pub progress_bar: bool,
 }
 
 /// The number of threads when `-j` is not given: the cores this process may use.
@@ -156,6 +158,7 @@ impl Settings {
                 .unwrap_or(bsm_format::DEFAULT_BATCH)
                 .max(1),
             skipped,
+            progress_bar: false,
         })
     }
 

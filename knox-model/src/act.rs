@@ -304,228 +304,257 @@ impl std::fmt::Display for Act {
     }
 }
 
+/// What an event's name (without `AUE_` and `DARWIN_`, upper case) and classes must show for a
+/// rule of [`RULES`] to hold.
+#[derive(Clone, Copy)]
+enum When {
+    /// The name is one of these.
+    Named(&'static [&'static str]),
+    /// The name starts with one of these.
+    Starts(&'static [&'static str]),
+    /// The name contains this.
+    Contains(&'static str),
+    /// The classes include this one.
+    Class(&'static str),
+    /// The name is an open (`OPEN_RWTC`, `OPENAT_W`): the act carries the mode it gives.
+    Open,
+    /// Both hold.
+    And(&'static When, &'static When),
+    /// This does not hold.
+    Not(&'static When),
+    /// One of these holds.
+    Any(&'static [When]),
+}
+
+use When::{And, Any, Class, Contains, Named, Not, Open, Starts};
+
+/// The mode of an open before its name is read.
+const NO_MODE: OpenMode = OpenMode {
+    read: false,
+    write: false,
+    create: false,
+    truncate: false,
+};
+
+/// Logins and authentication: their names are lower case in the tables (AUE_login, AUE_sudo), so
+/// their classes say more than their names.
+const LOGIN: When = Any(&[Class("lo"), Class("aa")]);
+
+/// How events are classified: the first rule that holds gives the act. Names come first, then
+/// what the classes alone say.
+const RULES: &[(When, Act)] = &[
+    // Processes.
+    (
+        Named(&["EXEC", "EXECVE", "MAC_EXECVE", "FEXECVE"]),
+        Act::Exec,
+    ),
+    (Named(&["POSIX_SPAWN"]), Act::Spawn),
+    (Named(&["FORK"]), Act::Fork(ForkKind::Fork)),
+    (Named(&["VFORK"]), Act::Fork(ForkKind::Vfork)),
+    (
+        Named(&["RFORK", "PDFORK", "FORK1"]),
+        Act::Fork(ForkKind::Other),
+    ),
+    (Named(&["EXIT"]), Act::Exit),
+    (
+        Named(&["KILL", "KILLPG", "PDKILL", "PTHREADKILL", "PTHREAD_KILL"]),
+        Act::Signal,
+    ),
+    (Named(&["PTRACE"]), Act::Trace),
+    // Identity and privileges.
+    (
+        Named(&["SETUID", "SETEUID", "SETREUID", "SETRESUID"]),
+        Act::Privilege(PrivilegeOp::SetUid),
+    ),
+    (
+        Named(&["SETGID", "SETEGID", "SETREGID", "SETRESGID"]),
+        Act::Privilege(PrivilegeOp::SetGid),
+    ),
+    (
+        Named(&["SETGROUPS"]),
+        Act::Privilege(PrivilegeOp::SetGroups),
+    ),
+    (
+        Named(&["SETAUID", "SETAUDIT", "SETAUDIT_ADDR"]),
+        Act::Privilege(PrivilegeOp::SetAudit),
+    ),
+    (Named(&["SETLOGIN"]), Act::Privilege(PrivilegeOp::SetLogin)),
+    (
+        Named(&[
+            "SETPRIVEXEC",
+            "CAP_ENTER",
+            "JAIL_ATTACH",
+            "SETSID",
+            "SETPGRP",
+        ]),
+        Act::Privilege(PrivilegeOp::Other),
+    ),
+    // Logins and authentication.
+    (
+        And(&LOGIN, &Contains("LOGOUT")),
+        Act::Session(SessionOp::Logout),
+    ),
+    (
+        And(&LOGIN, &Named(&["SU", "NEWGRP_LOGIN"])),
+        Act::Session(SessionOp::SwitchUser),
+    ),
+    (
+        And(&LOGIN, &Named(&["PASSWD"])),
+        Act::Session(SessionOp::PasswordChange),
+    ),
+    (
+        Any(&[
+            Class("aa"),
+            And(&Class("lo"), &Named(&["SUDO", "ADMIN_AUTHENTICATE"])),
+        ]),
+        Act::Session(SessionOp::Authenticate),
+    ),
+    (Class("lo"), Act::Session(SessionOp::Login)),
+    // The audit system.
+    (Starts(&["AUDIT", "GETAUDIT", "GETAUID"]), Act::Audit),
+    // Files.
+    // (The mode is the name's: see `classify`.)
+    (Open, Act::File(FileOp::Open(NO_MODE))),
+    (
+        Starts(&["RENAME", "EXCHANGEDATA"]),
+        Act::File(FileOp::Rename),
+    ),
+    (
+        Starts(&["UNLINK", "RMDIR", "DELETE", "REVOKE"]),
+        Act::File(FileOp::Delete),
+    ),
+    (Starts(&["LINK", "SYMLINK"]), Act::File(FileOp::Link)),
+    (
+        Starts(&[
+            "CREAT",
+            "MKDIR",
+            "MKNOD",
+            "MKFIFO",
+            "MKCOMPLEX",
+            "CLONEFILE",
+            "COPYFILE",
+        ]),
+        Act::File(FileOp::Create),
+    ),
+    (
+        Any(&[
+            Starts(&[
+                "CHMOD", "FCHMOD", "LCHMOD", "CHOWN", "FCHOWN", "LCHOWN", "CHFLAGS", "FCHFLAGS",
+                "LCHFLAGS",
+            ]),
+            Contains("ACL"),
+        ]),
+        Act::File(FileOp::SetSecurity),
+    ),
+    (
+        Starts(&[
+            "UTIMES",
+            "FUTIMES",
+            "LUTIMES",
+            "UTIME",
+            "FUTIMESAT",
+            "UTIMENSAT",
+            "FUTIMENS",
+            "SETATTRLIST",
+            "FSETATTRLIST",
+            "SETXATTR",
+            "FSETXATTR",
+            "REMOVEXATTR",
+            "FREMOVEXATTR",
+            "EXTATTR_SET",
+            "EXTATTR_DELETE",
+            "TRUNCATE",
+            "FTRUNCATE",
+        ]),
+        Act::File(FileOp::SetAttributes),
+    ),
+    (Named(&["MOUNT", "NMOUNT"]), Act::File(FileOp::Mount)),
+    (Named(&["UMOUNT", "UNMOUNT"]), Act::File(FileOp::Unmount)),
+    (
+        Named(&["CLOSE", "CLOSE_NOCANCEL"]),
+        Act::File(FileOp::Close),
+    ),
+    (
+        And(&Starts(&["READ", "PREAD"]), &Not(&Starts(&["READLINK"]))),
+        Act::File(FileOp::Read),
+    ),
+    (Starts(&["WRITE", "PWRITE"]), Act::File(FileOp::Write)),
+    (
+        Starts(&[
+            "STAT",
+            "LSTAT",
+            "FSTAT",
+            "ACCESS",
+            "GETATTRLIST",
+            "FGETATTRLIST",
+            "READLINK",
+            "GETXATTR",
+            "FGETXATTR",
+            "LISTXATTR",
+            "FLISTXATTR",
+            "EXTATTR_GET",
+            "EXTATTR_LIST",
+            "PATHCONF",
+            "FPATHCONF",
+            "STATFS",
+            "FSTATFS",
+            "GETDIRENTRIES",
+            "FHSTAT",
+        ]),
+        Act::File(FileOp::GetAttributes),
+    ),
+    // Network.
+    (Named(&["SOCKET", "SOCKETPAIR"]), Act::Net(NetOp::Socket)),
+    (Starts(&["BIND"]), Act::Net(NetOp::Bind)),
+    (Named(&["LISTEN"]), Act::Net(NetOp::Listen)),
+    (Starts(&["CONNECT"]), Act::Net(NetOp::Connect)),
+    (Starts(&["ACCEPT"]), Act::Net(NetOp::Accept)),
+    (Starts(&["SEND"]), Act::Net(NetOp::Send)),
+    (Starts(&["RECV"]), Act::Net(NetOp::Receive)),
+    (Named(&["SHUTDOWN"]), Act::Net(NetOp::Shutdown)),
+    (Class("nt"), Act::Net(NetOp::Other)),
+    // What the classes alone say of file events.
+    (Class("fc"), Act::File(FileOp::Create)),
+    (Class("fd"), Act::File(FileOp::Delete)),
+    (Class("fm"), Act::File(FileOp::SetAttributes)),
+    (Class("fw"), Act::File(FileOp::Write)),
+    (Class("fr"), Act::File(FileOp::Read)),
+    (Class("fa"), Act::File(FileOp::GetAttributes)),
+    (Class("cl"), Act::File(FileOp::Close)),
+    (
+        Starts(&["CHDIR", "FCHDIR", "CHROOT", "FCHROOT"]),
+        Act::File(FileOp::Other),
+    ),
+    (Class("ad"), Act::Admin),
+];
+
+impl When {
+    fn holds(&self, name: &str, classes: &str) -> bool {
+        match self {
+            Named(words) => words.contains(&name),
+            Starts(words) => words.iter().any(|w| name.starts_with(w)),
+            Contains(part) => name.contains(part),
+            Class(c) => classes.split(',').any(|x| x.trim() == *c),
+            Open => open_mode(name).is_some(),
+            And(a, b) => a.holds(name, classes) && b.holds(name, classes),
+            Not(a) => !a.holds(name, classes),
+            Any(all) => all.iter().any(|w| w.holds(name, classes)),
+        }
+    }
+}
+
 /// Classifies one event from its table entry: its name (`AUE_OPEN_RWC`) and its classes
-/// (`fr,fw,fc`, as audit_event lists them).
+/// (`fr,fw,fc`, as audit_event lists them), by the first of [`RULES`] that holds.
 pub fn classify(name: &str, classes: &str) -> Act {
     let n = name.strip_prefix("AUE_").unwrap_or(name);
     let n = n.strip_prefix("DARWIN_").unwrap_or(n).to_ascii_uppercase();
-    let n = n.as_str();
-    let has = |c: &str| classes.split(',').any(|x| x.trim() == c);
-    let any = |words: &[&str]| words.contains(&n);
-    let starts = |words: &[&str]| words.iter().any(|w| n.starts_with(w));
-
-    // Processes.
-    if any(&["EXEC", "EXECVE", "MAC_EXECVE", "FEXECVE"]) {
-        return Act::Exec;
-    }
-    if n == "POSIX_SPAWN" {
-        return Act::Spawn;
-    }
-    if n == "FORK" {
-        return Act::Fork(ForkKind::Fork);
-    }
-    if n == "VFORK" {
-        return Act::Fork(ForkKind::Vfork);
-    }
-    if any(&["RFORK", "PDFORK", "FORK1"]) {
-        return Act::Fork(ForkKind::Other);
-    }
-    if n == "EXIT" {
-        return Act::Exit;
-    }
-    if any(&["KILL", "KILLPG", "PDKILL", "PTHREADKILL", "PTHREAD_KILL"]) {
-        return Act::Signal;
-    }
-    if n == "PTRACE" {
-        return Act::Trace;
-    }
-
-    // Identity and privileges.
-    if any(&["SETUID", "SETEUID", "SETREUID", "SETRESUID"]) {
-        return Act::Privilege(PrivilegeOp::SetUid);
-    }
-    if any(&["SETGID", "SETEGID", "SETREGID", "SETRESGID"]) {
-        return Act::Privilege(PrivilegeOp::SetGid);
-    }
-    if n == "SETGROUPS" {
-        return Act::Privilege(PrivilegeOp::SetGroups);
-    }
-    if any(&["SETAUID", "SETAUDIT", "SETAUDIT_ADDR"]) {
-        return Act::Privilege(PrivilegeOp::SetAudit);
-    }
-    if n == "SETLOGIN" {
-        return Act::Privilege(PrivilegeOp::SetLogin);
-    }
-    if any(&[
-        "SETPRIVEXEC",
-        "CAP_ENTER",
-        "JAIL_ATTACH",
-        "SETSID",
-        "SETPGRP",
-    ]) {
-        return Act::Privilege(PrivilegeOp::Other);
-    }
-
-    // Logins and authentication (names are lower case in the tables: AUE_login, AUE_sudo).
-    if has("lo") || has("aa") {
-        if n.contains("LOGOUT") {
-            return Act::Session(SessionOp::Logout);
+    for (when, act) in RULES {
+        if when.holds(&n, classes) {
+            return match (when, open_mode(&n)) {
+                (Open, Some(mode)) => Act::File(FileOp::Open(mode)),
+                _ => *act,
+            };
         }
-        if any(&["SU", "NEWGRP_LOGIN"]) {
-            return Act::Session(SessionOp::SwitchUser);
-        }
-        if n == "PASSWD" {
-            return Act::Session(SessionOp::PasswordChange);
-        }
-        if has("aa") || any(&["SUDO", "ADMIN_AUTHENTICATE"]) {
-            return Act::Session(SessionOp::Authenticate);
-        }
-        return Act::Session(SessionOp::Login);
-    }
-
-    // The audit system.
-    if n.starts_with("AUDIT") || n.starts_with("GETAUDIT") || n.starts_with("GETAUID") {
-        return Act::Audit;
-    }
-
-    // Files.
-    if let Some(mode) = open_mode(n) {
-        return Act::File(FileOp::Open(mode));
-    }
-    if starts(&["RENAME", "EXCHANGEDATA"]) {
-        return Act::File(FileOp::Rename);
-    }
-    if starts(&["UNLINK", "RMDIR", "DELETE", "REVOKE"]) {
-        return Act::File(FileOp::Delete);
-    }
-    if starts(&["LINK", "SYMLINK"]) {
-        return Act::File(FileOp::Link);
-    }
-    if starts(&[
-        "CREAT",
-        "MKDIR",
-        "MKNOD",
-        "MKFIFO",
-        "MKCOMPLEX",
-        "CLONEFILE",
-        "COPYFILE",
-    ]) {
-        return Act::File(FileOp::Create);
-    }
-    if starts(&[
-        "CHMOD", "FCHMOD", "LCHMOD", "CHOWN", "FCHOWN", "LCHOWN", "CHFLAGS", "FCHFLAGS", "LCHFLAGS",
-    ]) || n.contains("ACL")
-    {
-        return Act::File(FileOp::SetSecurity);
-    }
-    if starts(&[
-        "UTIMES",
-        "FUTIMES",
-        "LUTIMES",
-        "UTIME",
-        "FUTIMESAT",
-        "UTIMENSAT",
-        "FUTIMENS",
-        "SETATTRLIST",
-        "FSETATTRLIST",
-        "SETXATTR",
-        "FSETXATTR",
-        "REMOVEXATTR",
-        "FREMOVEXATTR",
-        "EXTATTR_SET",
-        "EXTATTR_DELETE",
-        "TRUNCATE",
-        "FTRUNCATE",
-    ]) {
-        return Act::File(FileOp::SetAttributes);
-    }
-    if n == "MOUNT" || n == "NMOUNT" {
-        return Act::File(FileOp::Mount);
-    }
-    if n == "UMOUNT" || n == "UNMOUNT" {
-        return Act::File(FileOp::Unmount);
-    }
-    if n == "CLOSE" || n == "CLOSE_NOCANCEL" {
-        return Act::File(FileOp::Close);
-    }
-    if starts(&["READ", "PREAD"]) && !n.starts_with("READLINK") {
-        return Act::File(FileOp::Read);
-    }
-    if starts(&["WRITE", "PWRITE"]) {
-        return Act::File(FileOp::Write);
-    }
-    if starts(&[
-        "STAT",
-        "LSTAT",
-        "FSTAT",
-        "ACCESS",
-        "GETATTRLIST",
-        "FGETATTRLIST",
-        "READLINK",
-        "GETXATTR",
-        "FGETXATTR",
-        "LISTXATTR",
-        "FLISTXATTR",
-        "EXTATTR_GET",
-        "EXTATTR_LIST",
-        "PATHCONF",
-        "FPATHCONF",
-        "STATFS",
-        "FSTATFS",
-        "GETDIRENTRIES",
-        "FHSTAT",
-    ]) {
-        return Act::File(FileOp::GetAttributes);
-    }
-
-    // Network.
-    if n == "SOCKET" || n == "SOCKETPAIR" {
-        return Act::Net(NetOp::Socket);
-    }
-    if starts(&["BIND"]) {
-        return Act::Net(NetOp::Bind);
-    }
-    if n == "LISTEN" {
-        return Act::Net(NetOp::Listen);
-    }
-    if starts(&["CONNECT"]) {
-        return Act::Net(NetOp::Connect);
-    }
-    if starts(&["ACCEPT"]) {
-        return Act::Net(NetOp::Accept);
-    }
-    if starts(&["SEND"]) {
-        return Act::Net(NetOp::Send);
-    }
-    if starts(&["RECV"]) {
-        return Act::Net(NetOp::Receive);
-    }
-    if n == "SHUTDOWN" {
-        return Act::Net(NetOp::Shutdown);
-    }
-    if has("nt") {
-        return Act::Net(NetOp::Other);
-    }
-
-    // What the classes alone say of file events.
-    for (class, op) in [
-        ("fc", FileOp::Create),
-        ("fd", FileOp::Delete),
-        ("fm", FileOp::SetAttributes),
-        ("fw", FileOp::Write),
-        ("fr", FileOp::Read),
-        ("fa", FileOp::GetAttributes),
-        ("cl", FileOp::Close),
-    ] {
-        if has(class) {
-            return Act::File(op);
-        }
-    }
-    if starts(&["CHDIR", "FCHDIR", "CHROOT", "FCHROOT"]) {
-        return Act::File(FileOp::Other);
-    }
-    if has("ad") {
-        return Act::Admin;
     }
     Act::Other
 }

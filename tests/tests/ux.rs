@@ -446,3 +446,46 @@ fn no_header_leaves_out_the_column_titles_only() {
     let (code, _, err) = knox(&["commands", "--no-header", &s], None);
     assert_eq!(code, 2, "{err}");
 }
+
+/// Runs knox in this process with `terminals` as the streams it is told are terminals.
+fn run_with_terminals(args: &[&str], terminals: knox::cli::Terminals) -> (i32, Vec<u8>, String) {
+    use clap::Parser;
+    let cli = knox::cli::Cli::try_parse_from(args).unwrap();
+    let env = knox::cli::Env {
+        stdin: Some(Vec::new().into()),
+        terminals,
+    };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = knox::cli::run(cli, &env, &mut out, &mut err).unwrap();
+    (code, out, String::from_utf8(err).unwrap())
+}
+
+#[test]
+fn terminals_are_what_the_io_handle_says_not_what_the_test_harness_has() {
+    let sample = sample();
+    let terminal = knox::cli::Terminals {
+        stdout: true,
+        ..Default::default()
+    };
+    // Raw BSM is not written to a terminal...
+    let (code, out, err) = run_with_terminals(&["knox", "auditreduce", &sample], terminal);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("the output is raw BSM"), "{err}");
+    // ...but is to anything else, and it is the trail's records.
+    let (code, out, _) = run_with_terminals(&["knox", "auditreduce", &sample], Default::default());
+    assert_eq!(code, 0);
+    let trail = std::fs::read(&sample).unwrap();
+    assert!(out.len() > 1000 && trail.windows(1000).any(|w| w == &out[..1000]));
+    // Waiting on a terminal's stdin is said (except by praudit); on a pipe it is not.
+    let stdin = knox::cli::Terminals {
+        stdin: true,
+        ..Default::default()
+    };
+    let (_, _, err) = run_with_terminals(&["knox", "stats"], stdin);
+    assert!(err.contains("reading BSM from stdin (a terminal)"), "{err}");
+    let (_, _, err) = run_with_terminals(&["knox", "stats"], Default::default());
+    assert!(!err.contains("a terminal"), "{err}");
+    let (_, _, err) = run_with_terminals(&["knox", "praudit"], stdin);
+    assert!(!err.contains("a terminal"), "{err}");
+}

@@ -263,7 +263,7 @@ impl<'s, F: Format, O: Output> Fill<'s, F, O> {
             output,
             line: Vec::new(),
             written: 0,
-            progress: crate::progress::Progress::new(&settings.sources),
+            progress: crate::progress::Progress::new(&settings.sources, settings.progress_bar),
         }
     }
 }
