@@ -1,6 +1,7 @@
 //! Building whole records: header with the right byte count, body tokens, trailer.
 
-use crate::token::{Header, HeaderKind, HostAddress, Token, Trailer, TRAILER_MAGIC, TRAILER_SIZE};
+use crate::ids::{TRAILER_MAGIC, TRAILER_SIZE};
+use crate::token::{Header, HeaderKind, HostAddress, Token, Trailer};
 use crate::types::{Address, EventType, Modifier, Time};
 
 /// The header version every current producer writes (OpenBSM 1.1).

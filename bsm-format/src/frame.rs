@@ -10,13 +10,12 @@
 //! swallow the good records that follow.
 
 use crate::error::{Error, ErrorKind};
-use crate::token::{HeaderKind, TRAILER_MAGIC, TRAILER_SIZE};
+use crate::ids::{TokenId, TRAILER_MAGIC, TRAILER_SIZE};
+use crate::token::HeaderKind;
 
 /// Largest record accepted by default (real producers stay far below: 32 KiB userland, a few
 /// tens of KiB from kernels).
 pub const DEFAULT_MAX_RECORD: u32 = 4 << 20;
-
-const FILE_ID: u8 = 0x11;
 
 /// Framing options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -297,7 +296,7 @@ fn frame(buf: &[u8], at_eof: bool, max: u32) -> Frame {
             len: size as usize,
             file: false,
         }
-    } else if id == FILE_ID {
+    } else if id == TokenId::FILE.0 {
         let Some(b) = buf.get(9..11) else {
             return if at_eof {
                 Frame::Bad(ErrorKind::Truncated {
@@ -350,7 +349,7 @@ fn confirmed(buf: &[u8], len: usize, file: bool) -> bool {
 fn scan(buf: &[u8], limit: usize, at_eof: bool, max: u32, only: Option<u8>) -> Scan {
     let starts = |b: u8| match only {
         Some(id) => b == id,
-        None => HeaderKind::from_id(b).is_some() || b == FILE_ID,
+        None => HeaderKind::from_id(b).is_some() || b == TokenId::FILE.0,
     };
     let mut q = 0;
     while q < limit {

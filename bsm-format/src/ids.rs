@@ -3,6 +3,11 @@
 
 use serde::Serialize;
 
+/// The magic number of every trailer token.
+pub const TRAILER_MAGIC: u16 = 0xb105;
+/// Size of a trailer token: its id, the magic number and the record's size.
+pub const TRAILER_SIZE: usize = 7;
+
 /// A BSM token id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
@@ -91,7 +96,10 @@ impl TokenId {
 
     /// Whether this id starts a record (one of the four header tokens).
     pub fn is_header(self) -> bool {
-        matches!(self.0, 0x14 | 0x15 | 0x74 | 0x79)
+        matches!(
+            self,
+            TokenId::HEADER32 | TokenId::HEADER32_EX | TokenId::HEADER64 | TokenId::HEADER64_EX
+        )
     }
 
     /// The name, or `unknown_0xNN` for ids without a known layout.

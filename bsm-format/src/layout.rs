@@ -6,7 +6,9 @@
 use zerocopy::byteorder::big_endian::{U16, U32, U64};
 use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
 
-/// header32 (0x14).
+use crate::ids::TokenId;
+
+/// header32 ([`TokenId::HEADER32`]).
 #[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Header32 {
@@ -199,23 +201,27 @@ pub(crate) fn simple_len(id: u8, rest: &[u8]) -> Option<usize> {
         16 => Some(16),
         _ => None,
     };
-    let n = match id {
-        0x24 | 0x26 => size_of::<Subject32>(),
-        0x75 | 0x77 => size_of::<Subject64>(),
-        0x7a | 0x7b => size_of::<Subject32Ex>() + ex_addr(read::<Subject32Ex>(rest)?.address_type)?,
-        0x7c | 0x7d => size_of::<Subject64Ex>() + ex_addr(read::<Subject64Ex>(rest)?.address_type)?,
-        0x27 => size_of::<Return32>(),
-        0x72 => size_of::<Return64>(),
-        0x2d => size_of::<Arg32>() + read::<Arg32>(rest)?.text_len.get() as usize,
-        0x71 => size_of::<Arg64>() + read::<Arg64>(rest)?.text_len.get() as usize,
+    let n = match TokenId(id) {
+        TokenId::SUBJECT32 | TokenId::PROCESS32 => size_of::<Subject32>(),
+        TokenId::SUBJECT64 | TokenId::PROCESS64 => size_of::<Subject64>(),
+        TokenId::SUBJECT32_EX | TokenId::PROCESS32_EX => {
+            size_of::<Subject32Ex>() + ex_addr(read::<Subject32Ex>(rest)?.address_type)?
+        }
+        TokenId::SUBJECT64_EX | TokenId::PROCESS64_EX => {
+            size_of::<Subject64Ex>() + ex_addr(read::<Subject64Ex>(rest)?.address_type)?
+        }
+        TokenId::RETURN32 => size_of::<Return32>(),
+        TokenId::RETURN64 => size_of::<Return64>(),
+        TokenId::ARG32 => size_of::<Arg32>() + read::<Arg32>(rest)?.text_len.get() as usize,
+        TokenId::ARG64 => size_of::<Arg64>() + read::<Arg64>(rest)?.text_len.get() as usize,
         // path, text, zonename: a u16 length and the bytes.
-        0x23 | 0x28 | 0x60 => 2 + read::<U16>(rest)?.get() as usize,
-        0x3e => size_of::<Attr32>(),
-        0x73 => size_of::<Attr64>(),
-        0x52 => size_of::<Exit>(),
-        0x2f => 4,
-        0x80 => size_of::<SockInet32>(),
-        0x81 => size_of::<SockInet128>(),
+        TokenId::PATH | TokenId::TEXT | TokenId::ZONENAME => 2 + read::<U16>(rest)?.get() as usize,
+        TokenId::ATTR32 => size_of::<Attr32>(),
+        TokenId::ATTR64 => size_of::<Attr64>(),
+        TokenId::EXIT => size_of::<Exit>(),
+        TokenId::SEQ => 4,
+        TokenId::SOCKINET32 => size_of::<SockInet32>(),
+        TokenId::SOCKINET128 => size_of::<SockInet128>(),
         _ => return None,
     };
     (n <= rest.len()).then_some(n)
@@ -225,16 +231,22 @@ pub(crate) fn simple_len(id: u8, rest: &[u8]) -> Option<usize> {
 #[inline(always)]
 pub(crate) fn header_len(id: u8, rest: &[u8]) -> Option<usize> {
     use core::mem::size_of;
-    let n = match id {
-        0x14 => size_of::<Header32>(),
-        0x74 => size_of::<Header64>(),
-        0x15 | 0x79 => {
+    let n = match TokenId(id) {
+        TokenId::HEADER32 => size_of::<Header32>(),
+        TokenId::HEADER64 => size_of::<Header64>(),
+        TokenId::HEADER32_EX | TokenId::HEADER64_EX => {
             let addr = match read::<HeaderEx>(rest)?.address_type.get() {
                 4 => 4,
                 16 => 16,
                 _ => return None,
             };
-            size_of::<HeaderEx>() + addr + if id == 0x15 { 8 } else { 16 }
+            size_of::<HeaderEx>()
+                + addr
+                + if TokenId(id) == TokenId::HEADER32_EX {
+                    8
+                } else {
+                    16
+                }
         }
         _ => return None,
     };

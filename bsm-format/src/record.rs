@@ -1,11 +1,10 @@
 //! A framed record and the lazy iteration over its tokens.
 
-use std::cell::Cell;
-
 use crate::cursor::Cursor;
 use crate::error::{Error, ErrorKind};
 use crate::ids::TokenId;
-use crate::token::{Header, HeaderKind, Token, TRAILER_MAGIC, TRAILER_SIZE};
+use crate::ids::{TRAILER_MAGIC, TRAILER_SIZE};
+use crate::token::{Ctx, Header, HeaderKind, Token};
 
 /// What a record (a unit of the trail) starts with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -28,33 +27,6 @@ impl<'a> Record<'a> {
     /// Wraps bytes that framing has cut out (`bytes[0]` is a header or file token id).
     pub(crate) fn new(offset: u64, bytes: &'a [u8]) -> Record<'a> {
         Record { offset, bytes }
-    }
-
-    /// The record in `bytes`, which must hold exactly one (as kept from an earlier framing),
-    /// found at `offset` of its input. Errors carry offsets in that input.
-    pub fn from_bytes(offset: u64, bytes: &'a [u8]) -> Result<Record<'a>, Error> {
-        let shifted = |mut e: Error| {
-            e.offset += offset;
-            e
-        };
-        match crate::trail::records(bytes).next() {
-            Some(Ok(r)) if r.offset == 0 && r.len() == bytes.len() => Ok(Record { offset, bytes }),
-            Some(Ok(r)) => Err(Error::new(
-                offset,
-                ErrorKind::NotOneRecord {
-                    extra: (bytes.len() - r.len()) as u64,
-                },
-            )),
-            Some(Err(e)) => Err(shifted(e)),
-            None => Err(Error::new(
-                offset,
-                ErrorKind::Truncated {
-                    what: "record",
-                    need: 1,
-                    have: 0,
-                },
-            )),
-        }
     }
 
     /// Offset of the record's first byte in the input.
@@ -175,76 +147,6 @@ impl<'a> Record<'a> {
             n += 1;
         }
         None
-    }
-}
-
-/// Decoding context shared by the tokens of one record.
-pub(crate) struct Ctx<'a> {
-    pub(crate) buf: &'a [u8],
-    pub(crate) base: u64,
-    /// Where an unknown token stops: the trailer's position when the record ends in one.
-    pub(crate) unknown_end: usize,
-    /// Whether the record's last 7 bytes look like a trailer.
-    pub(crate) trailer_shaped: bool,
-    /// Work left for validating string-list readings (bytes of tokens decoded), so that a
-    /// hostile record cannot make the search slow.
-    pub(crate) budget: Cell<usize>,
-    /// Set once the rest of the record after a string list has been proven well formed.
-    pub(crate) validated: Cell<bool>,
-}
-
-impl<'a> Ctx<'a> {
-    pub(crate) fn new(buf: &'a [u8], base: u64) -> Ctx<'a> {
-        let t = buf.len().checked_sub(TRAILER_SIZE);
-        let trailer_shaped = t.is_some_and(|t| {
-            buf[t] == TokenId::TRAILER.0 && buf[t + 1..t + 3] == TRAILER_MAGIC.to_be_bytes()
-        });
-        let unknown_end = match t {
-            Some(t) if buf[t] == TokenId::TRAILER.0 => t,
-            _ => buf.len(),
-        };
-        Ctx {
-            buf,
-            base,
-            unknown_end,
-            trailer_shaped,
-            budget: Cell::new(buf.len().saturating_mul(64).saturating_add(1 << 16)),
-            validated: Cell::new(false),
-        }
-    }
-}
-
-/// Most nested string-list readings tried inside one another.
-const MAX_DEPTH: u32 = 8;
-
-/// Whether the bytes of the record from `pos` on decode as known tokens, ending exactly at the
-/// record's end (with its trailer, when the record ends in something trailer-shaped).
-pub(crate) fn chain_is_clean(ctx: &Ctx<'_>, pos: usize, depth: u32) -> bool {
-    if depth > MAX_DEPTH || pos > ctx.buf.len() {
-        return false;
-    }
-    let mut c = Cursor::new(ctx.buf, ctx.base);
-    if c.bytes(pos, "skip").is_err() {
-        return false;
-    }
-    loop {
-        if c.remaining() == 0 {
-            return !ctx.trailer_shaped;
-        }
-        let before = c.pos();
-        match Token::decode(&mut c, ctx, depth) {
-            Ok(Token::Trailer(_)) => return c.remaining() == 0,
-            Ok(Token::Unknown { .. } | Token::Header(_) | Token::File(_)) | Err(_) => return false,
-            Ok(_) => {
-                let used = c.pos() - before;
-                let left = ctx.budget.get();
-                if used > left {
-                    ctx.budget.set(0);
-                    return false;
-                }
-                ctx.budget.set(left - used);
-            }
-        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Iterating over the records of a trail held in memory (or memory-mapped): zero-copy.
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::frame::{Action, FrameOptions, Framer};
 use crate::record::Record;
 
@@ -70,3 +70,34 @@ impl<'a> Iterator for Trail<'a> {
 }
 
 impl std::iter::FusedIterator for Trail<'_> {}
+
+impl<'a> Record<'a> {
+    /// The record in `bytes`, which must hold exactly one (as kept from an earlier framing),
+    /// found at `offset` of its input. Errors carry offsets in that input.
+    pub fn from_bytes(offset: u64, bytes: &'a [u8]) -> Result<Record<'a>, Error> {
+        let shifted = |mut e: Error| {
+            e.offset += offset;
+            e
+        };
+        match records(bytes).next() {
+            Some(Ok(r)) if r.offset() == 0 && r.len() == bytes.len() => {
+                Ok(Record::new(offset, bytes))
+            }
+            Some(Ok(r)) => Err(Error::new(
+                offset,
+                ErrorKind::NotOneRecord {
+                    extra: (bytes.len() - r.len()) as u64,
+                },
+            )),
+            Some(Err(e)) => Err(shifted(e)),
+            None => Err(Error::new(
+                offset,
+                ErrorKind::Truncated {
+                    what: "record",
+                    need: 1,
+                    have: 0,
+                },
+            )),
+        }
+    }
+}

@@ -10,32 +10,26 @@ use bsm_io::control::{Auditon, Control};
 use bsm_io::structs::AuMask;
 
 /// What to read or change.
-#[derive(Debug, Clone, clap::Subcommand)]
+#[derive(Debug, Clone)]
 pub enum Action {
     /// The audit policy (argv, arge, cnt, ...): show, or change with --set/--unset.
     Policy {
         /// Policies to add, comma-separated.
-        #[arg(long, value_name = "LIST")]
         set: Option<String>,
         /// Policies to remove.
-        #[arg(long, value_name = "LIST")]
         unset: Option<String>,
     },
     /// A process's preselection mask: show, set (--set CLASSES) or clear (--unset).
     Pmask {
         pid: i32,
-        #[arg(long, value_name = "CLASSES")]
         set: Option<String>,
-        #[arg(long)]
         unset: bool,
     },
     /// An event's classes in the kernel's map: show, add (--set) or remove (--unset).
     Class {
         /// Event name (AUE_EXECVE) or number.
         event: String,
-        #[arg(long, value_name = "CLASSES")]
         set: Option<String>,
-        #[arg(long, value_name = "CLASSES")]
         unset: Option<String>,
     },
     /// The kernel audit queue's controls.
@@ -136,7 +130,7 @@ pub fn run<A: Auditon>(
             )
         }
         Action::Class { event, set, unset } => {
-            let n = crate::names::event_number(events, event).map_err(bad)?;
+            let n = knox_read::tables::event_number(events, event).map_err(bad)?;
             let old = ctl.event_class(n)?;
             let add = set
                 .as_deref()

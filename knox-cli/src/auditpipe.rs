@@ -10,19 +10,6 @@ use crate::report::Problem;
 use bsm_io::pipe::{AuditPipe, Device, QueueLimit, QueueLimitSet};
 use bsm_io::structs::AuMask;
 
-/// How records are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Raw BSM, for `| knox praudit` or a file.
-    Raw,
-    /// praudit's default text.
-    Praudit,
-    /// JSON Lines as `knox json`.
-    Json,
-    /// Command lines as `knox commands`.
-    Commands,
-}
-
 /// Configures the pipe and streams raw records until a signal, a closed stdout or the end of
 /// the device; returns how many records were written and how many framing errors were
 /// reported. The drop count goes to `err` at the end.

@@ -8,13 +8,13 @@ use bsm_format::tables::{ClassTable, EventTable};
 use knox_model::Acts;
 
 use crate::accounts::Accounts;
-use crate::args::ReadArgs;
 use crate::error::Error;
 use crate::filter::Filter;
 use crate::input::{self, Source};
-use crate::names::{EventOptions, EventSource};
 use crate::pipeline::{self, SourceInfo};
 use crate::time::{Clock, Zone};
+use knox_read::tables::EventSource;
+pub use knox_read::tables::TableFiles;
 
 /// Where a reading command's records come from.
 pub struct Inputs<'a> {
@@ -25,20 +25,6 @@ pub struct Inputs<'a> {
 }
 
 impl<'a> Inputs<'a> {
-    /// The inputs of a command that can also follow trails or read the live pipe, whose
-    /// `--live` without classes selects `live_classes`.
-    pub fn of(
-        stream: &'a crate::args::StreamArgs,
-        files: &'a [PathBuf],
-        live_classes: &'a str,
-    ) -> Inputs<'a> {
-        Inputs {
-            live: stream.live.as_deref().map(|c| (c, live_classes)),
-            follow: stream.follow,
-            files,
-        }
-    }
-
     /// Files, directories or stdin.
     pub fn files(files: &'a [PathBuf]) -> Inputs<'a> {
         Inputs {
@@ -58,27 +44,11 @@ pub struct Given<'a> {
     pub host: Option<&'a str>,
     pub passwd: Option<&'a std::path::Path>,
     pub group: Option<&'a std::path::Path>,
-    pub events: &'a EventOptions,
+    /// Where the event and class tables come from.
+    pub events: TableFiles,
     pub select: crate::filter::Spec,
     /// Bytes read in place of stdin.
     pub stdin: Option<Arc<[u8]>>,
-}
-
-impl<'a> From<&'a ReadArgs> for Given<'a> {
-    fn from(r: &'a ReadArgs) -> Given<'a> {
-        Given {
-            utc: r.utc,
-            json_zone: r.json_zone,
-            threads: r.threads,
-            batch_bytes: r.batch_bytes,
-            host: r.host.as_deref(),
-            passwd: r.names.passwd.as_deref(),
-            group: r.names.group.as_deref(),
-            events: &r.events,
-            select: r.select.spec(),
-            stdin: None,
-        }
-    }
 }
 
 /// Everything a reading tool needs, resolved from the command line.
@@ -116,8 +86,8 @@ impl Settings {
         inputs: Inputs<'_>,
         given: Given<'_>,
     ) -> Result<Settings, Error> {
-        let tables = Tables::load(given.events)?;
-        let (mut sources, skipped) = sources(&inputs, given.events, given.host)?;
+        let tables = Tables::load(&given.events)?;
+        let (mut sources, skipped) = sources(&inputs, &given.events, given.host)?;
         if let Some(bytes) = &given.stdin {
             for (s, _) in &mut sources {
                 if *s == Source::Stdin {
@@ -201,7 +171,7 @@ pub struct Tables {
 
 impl Tables {
     /// Loads the tables the options name (the embedded ones by default).
-    pub fn load(opts: &EventOptions) -> Result<Tables, Error> {
+    pub fn load(opts: &TableFiles) -> Result<Tables, Error> {
         let named = |p: &Option<std::path::PathBuf>| p.clone().unwrap_or_default();
         let (events, event_source) = opts.load().map_err(|source| Error::Read {
             what: "event table ",
@@ -227,7 +197,7 @@ pub type Sources = Vec<(Source, SourceInfo)>;
 /// The sources of a reading command with what the tools know of each, and the files passed over.
 fn sources(
     inputs: &Inputs<'_>,
-    events: &EventOptions,
+    events: &TableFiles,
     host: Option<&str>,
 ) -> Result<(Sources, Vec<String>), Error> {
     let expanded = match inputs.live {

@@ -377,7 +377,7 @@ pub fn tree_json(data: &[u8], streaming: bool) -> Vec<u8> {
 
 fn tree_settings() -> knox::settings::Settings {
     use knox::settings::{Given, Inputs, Settings};
-    let events = knox::names::EventOptions {
+    let events = knox::settings::TableFiles {
         flavor: Some(bsm_format::tables::Flavor::MacOs),
         ..Default::default()
     };
@@ -389,7 +389,7 @@ fn tree_settings() -> knox::settings::Settings {
         host: None,
         passwd: None,
         group: None,
-        events: &events,
+        events,
         select: Default::default(),
         stdin: Some(Vec::new().into()),
     };

@@ -7,7 +7,8 @@
 //! exactly what the same rule selects when it sees only the 32-bit, non-_ex tokens.
 
 use bsm_format::{records, Record, RecordKind, Token};
-use knox::filter::{Filter, IdNames, ReduceArgs};
+use knox::cli::ReduceArgs;
+use knox::filter::{Filter, IdNames};
 use knox_tests::oracle;
 
 struct NoNames;

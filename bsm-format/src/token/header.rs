@@ -8,10 +8,7 @@ use crate::ids::TokenId;
 use crate::types::{Address, EventType, Modifier, Text, Time};
 use crate::wire;
 
-/// The magic number of every trailer token.
-pub const TRAILER_MAGIC: u16 = 0xb105;
-/// Size of a trailer token.
-pub const TRAILER_SIZE: usize = 7;
+pub use crate::ids::{TRAILER_MAGIC, TRAILER_SIZE};
 
 /// Which of the four header tokens starts a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -4,6 +4,7 @@
 
 pub mod arg;
 pub mod attr;
+mod ctx;
 pub mod fields;
 pub mod header;
 pub mod ipc;
@@ -18,11 +19,11 @@ use serde::{Serialize, Serializer};
 use crate::cursor::Cursor;
 use crate::error::{Error, ErrorKind};
 use crate::ids::TokenId;
-use crate::record::Ctx;
 use crate::types::{Address, Text};
 
 pub use arg::{Arg, ArgUuid};
 pub use attr::Attr;
+pub(crate) use ctx::{chain_is_clean, Ctx};
 pub use header::{File, Header, HeaderKind, HostAddress, Trailer, TRAILER_MAGIC, TRAILER_SIZE};
 pub use ipc::{Ipc, IpcPerm};
 pub use misc::{Data, Identity, NewGroups, Privset, Rights, Upriv};

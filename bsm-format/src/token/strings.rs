@@ -9,9 +9,9 @@
 
 use serde::Serialize;
 
+use super::{chain_is_clean, Ctx};
 use crate::cursor::Cursor;
 use crate::error::{Error, ErrorKind};
-use crate::record::{chain_is_clean, Ctx};
 use crate::types::serialize_bytes_lossless;
 use crate::wire;
 

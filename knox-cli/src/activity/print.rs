@@ -117,7 +117,7 @@ impl<'a> Out<'a> {
 }
 
 /// The order of `knox ps`'s rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PsSort {
     /// By start time (then pid).
     Start,

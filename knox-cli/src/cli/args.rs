@@ -4,9 +4,10 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::names::{EventOptions, EVENTS_HELP};
+use super::names::{EventOptions, EVENTS_HELP};
+use super::select::{ReduceArgs, SelectArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -49,7 +50,7 @@ pub enum Command {
         #[command(flatten)]
         events: EventOptions,
         #[command(subcommand)]
-        action: crate::auditon::Action,
+        action: AuditonAction,
     },
     /// Processes rebuilt from fork, exec and exit records: pid, parent, command, times, status, counts.
     Ps {
@@ -59,7 +60,7 @@ pub enum Command {
         /// command, or exit (the order processes end in, printed at once; the default with
         /// --follow and --live).
         #[arg(long, value_enum, value_name = "ORDER", help_heading = "Report")]
-        sort: Option<crate::activity::print::PsSort>,
+        sort: Option<PsSortArg>,
     },
     /// The parent/child tree of processes.
     Tree(ActivityCmd),
@@ -334,7 +335,7 @@ pub struct ReadArgs {
     #[command(flatten)]
     pub events: EventOptions,
     #[command(flatten)]
-    pub select: crate::filter::SelectArgs,
+    pub select: SelectArgs,
     /// Trail files, directories of trail files, or - for stdin (the default).
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -368,7 +369,7 @@ pub struct AuditpipeCmd {
     pub qlimit: Option<String>,
     /// Output: raw BSM (default; refused on a terminal), praudit, json or commands.
     #[arg(long, value_enum, default_value = "raw")]
-    pub format: crate::auditpipe::Format,
+    pub format: PipeFormat,
     #[command(flatten)]
     pub events: EventOptions,
 }
@@ -425,7 +426,7 @@ pub struct NameFiles {
 #[derive(Debug, Args)]
 pub struct ReduceCmd {
     #[command(flatten)]
-    pub select: crate::filter::ReduceArgs,
+    pub select: ReduceArgs,
     /// Dates in UTC instead of the local time zone.
     #[arg(long)]
     pub utc: bool,
@@ -517,4 +518,96 @@ impl PrauditArgs {
 pub struct PrauditCli {
     #[command(flatten)]
     pub args: PrauditArgs,
+}
+
+/// What `knox auditon` reads or changes.
+#[derive(Debug, Clone, Subcommand)]
+pub enum AuditonAction {
+    /// The audit policy (argv, arge, cnt, ...): show, or change with --set/--unset.
+    Policy {
+        /// Policies to add, comma-separated.
+        #[arg(long, value_name = "LIST")]
+        set: Option<String>,
+        /// Policies to remove.
+        #[arg(long, value_name = "LIST")]
+        unset: Option<String>,
+    },
+    /// A process's preselection mask: show, set (--set CLASSES) or clear (--unset).
+    Pmask {
+        pid: i32,
+        #[arg(long, value_name = "CLASSES")]
+        set: Option<String>,
+        #[arg(long)]
+        unset: bool,
+    },
+    /// An event's classes in the kernel's map: show, add (--set) or remove (--unset).
+    Class {
+        /// Event name (AUE_EXECVE) or number.
+        event: String,
+        #[arg(long, value_name = "CLASSES")]
+        set: Option<String>,
+        #[arg(long, value_name = "CLASSES")]
+        unset: Option<String>,
+    },
+    /// The kernel audit queue's controls.
+    Qctrl,
+    /// Whether auditing is on.
+    Cond,
+    /// The kernel's preselection mask for non-attributable events.
+    Kmask,
+}
+
+impl From<AuditonAction> for crate::auditon::Action {
+    fn from(a: AuditonAction) -> Self {
+        use crate::auditon::Action;
+        match a {
+            AuditonAction::Policy { set, unset } => Action::Policy { set, unset },
+            AuditonAction::Pmask { pid, set, unset } => Action::Pmask { pid, set, unset },
+            AuditonAction::Class { event, set, unset } => Action::Class { event, set, unset },
+            AuditonAction::Qctrl => Action::Qctrl,
+            AuditonAction::Cond => Action::Cond,
+            AuditonAction::Kmask => Action::Kmask,
+        }
+    }
+}
+
+/// The order of `knox ps`'s rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PsSortArg {
+    /// By start time (then pid).
+    Start,
+    /// By pid (then start).
+    Pid,
+    /// By user name (then start).
+    User,
+    /// By command line (then start).
+    Command,
+    /// As processes end: printed at once.
+    Exit,
+}
+
+impl From<PsSortArg> for crate::activity::print::PsSort {
+    fn from(s: PsSortArg) -> Self {
+        use crate::activity::print::PsSort;
+        match s {
+            PsSortArg::Start => PsSort::Start,
+            PsSortArg::Pid => PsSort::Pid,
+            PsSortArg::User => PsSort::User,
+            PsSortArg::Command => PsSort::Command,
+            PsSortArg::Exit => PsSort::Exit,
+        }
+    }
+}
+
+/// How `knox auditpipe` writes records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PipeFormat {
+    /// Raw BSM, for `| knox praudit` or a file.
+    Raw,
+    /// praudit's default text.
+    Praudit,
+    /// JSON Lines as `knox json`.
+    Json,
+    /// Command lines as `knox commands`.
+    Commands,
 }

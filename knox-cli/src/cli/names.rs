@@ -1,10 +1,10 @@
-//! Naming events on the command line: the table options (resolved in `knox_read::tables`).
+//! The event and class table options of every command that names events (resolved in
+//! `knox_read::tables`).
 
 use std::path::PathBuf;
 
 use bsm_format::tables::{ClassTable, EventTable, Flavor};
-pub use knox_read::tables::{event_number, EventSource, SYSTEM_CLASSES, SYSTEM_EVENTS};
-use knox_read::tables::{parse_flavor, TableFiles};
+use knox_read::tables::{parse_flavor, EventSource, TableFiles};
 
 /// Options shared by every command that names events.
 #[derive(Debug, Clone, Default, clap::Args)]

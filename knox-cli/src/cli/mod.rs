@@ -7,10 +7,17 @@ use std::sync::Arc;
 
 use crate::activity::print::{self, Out};
 use crate::activity::{Activities, Report};
-pub use crate::args::*;
+mod args;
+pub mod manpage;
+pub mod names;
+pub mod select;
+
 use crate::error::Error;
 use crate::pipeline::{self, Writer};
 use crate::settings::{Given, Inputs, Settings};
+pub use args::*;
+pub use names::EventOptions;
+pub use select::{ReduceArgs, SelectArgs};
 
 /// What a run knows of the process around it: bytes to read in place of stdin, and which
 /// standard streams are terminals. The binary fills it from the process (the only place that
@@ -147,7 +154,7 @@ fn dispatch(cli: Cli, env: &Env, out: &mut dyn Write, err: &mut dyn Write) -> Re
         }
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();
-            crate::manpage::write(&cmd, out)?;
+            manpage::write(&cmd, out)?;
             Ok(0)
         }
         Command::Praudit(args) => praudit_cmd(args, env, out, err),
@@ -157,7 +164,9 @@ fn dispatch(cli: Cli, env: &Env, out: &mut dyn Write, err: &mut dyn Write) -> Re
         Command::Export(args) => run_export(args, env, out, err),
         Command::Commands(args) => run_commands(args, env, out, err),
         Command::Json(args) => run_json(args, env, out, err),
-        Command::Ps { common, sort } => run_activity(common, Kind::Ps(sort), env, out, err),
+        Command::Ps { common, sort } => {
+            run_activity(common, Kind::Ps(sort.map(Into::into)), env, out, err)
+        }
         Command::Tree(a) => run_activity(a, Kind::Tree, env, out, err),
         Command::Errors(a) => run_activity(a, Kind::Errors, env, out, err),
         Command::Net(a) => run_activity(a, Kind::Net, env, out, err),
@@ -179,7 +188,38 @@ fn dispatch(cli: Cli, env: &Env, out: &mut dyn Write, err: &mut dyn Write) -> Re
             json,
             events,
             action,
-        } => run_auditon(json, events, action, out, err),
+        } => run_auditon(json, events, action.into(), out, err),
+    }
+}
+
+impl<'a> From<&'a ReadArgs> for Given<'a> {
+    fn from(r: &'a ReadArgs) -> Given<'a> {
+        Given {
+            utc: r.utc,
+            json_zone: r.json_zone,
+            threads: r.threads,
+            batch_bytes: r.batch_bytes,
+            host: r.host.as_deref(),
+            passwd: r.names.passwd.as_deref(),
+            group: r.names.group.as_deref(),
+            events: r.events.files(),
+            select: r.select.spec(),
+            stdin: None,
+        }
+    }
+}
+
+/// The inputs of a command that can also follow trails or read the live pipe, whose `--live`
+/// without classes selects `live_classes`.
+fn stream_inputs<'a>(
+    stream: &'a StreamArgs,
+    files: &'a [std::path::PathBuf],
+    live_classes: &'a str,
+) -> Inputs<'a> {
+    Inputs {
+        live: stream.live.as_deref().map(|c| (c, live_classes)),
+        follow: stream.follow,
+        files,
     }
 }
 
@@ -329,7 +369,7 @@ fn praudit_cmd(
     err: &mut dyn Write,
 ) -> Result<i32, Error> {
     json_zone_needs_json(false, args.read.json_zone)?;
-    let inputs = Inputs::of(&args.stream, &args.read.files, "all");
+    let inputs = stream_inputs(&args.stream, &args.read.files, "all");
     let s = settings(env, Tool::Praudit, inputs, (&args.read).into(), err)?;
     Ok(praudit_on(&s, args, env.terminals, out, err)?)
 }
@@ -395,7 +435,7 @@ fn run_json(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, Error> {
-    let inputs = Inputs::of(&args.stream, &args.read.files, "all");
+    let inputs = stream_inputs(&args.stream, &args.read.files, "all");
     let s = settings(env, Tool::Json, inputs, (&args.read).into(), err)?;
     Ok(json_on(&s, out, err)?)
 }
@@ -431,7 +471,7 @@ fn run_auditreduce(
         host: None,
         passwd: args.names.passwd.as_deref(),
         group: args.names.group.as_deref(),
-        events: &args.events,
+        events: args.events.files(),
         select: args.select.spec(),
         stdin: None,
     };
@@ -496,7 +536,7 @@ fn run_export(
              go with --format ocsf or timesketch",
         ));
     }
-    let inputs = Inputs::of(&args.stream, &args.read.files, "all");
+    let inputs = stream_inputs(&args.stream, &args.read.files, "all");
     let s = settings(env, tool, inputs, (&args.read).into(), err)?;
     fn go<F: crate::export::Format, O: crate::export::Output>(
         format: &F,
@@ -561,7 +601,7 @@ fn run_verify(
     err: &mut dyn Write,
 ) -> Result<i32, Error> {
     json_zone_needs_json(args.json, args.json_zone)?;
-    let events = crate::names::EventOptions::default();
+    let events = knox_read::tables::TableFiles::default();
     let given = Given {
         utc: args.utc,
         json_zone: args.json_zone,
@@ -570,7 +610,7 @@ fn run_verify(
         host: args.host.as_deref(),
         passwd: None,
         group: None,
-        events: &events,
+        events,
         select: Default::default(),
         stdin: None,
     };
@@ -606,7 +646,7 @@ fn run_commands(
     err: &mut dyn Write,
 ) -> Result<i32, Error> {
     json_zone_needs_json(args.json, args.read.json_zone)?;
-    let inputs = Inputs::of(&args.stream, &args.read.files, "ex");
+    let inputs = stream_inputs(&args.stream, &args.read.files, "ex");
     let s = settings(env, Tool::Commands, inputs, (&args.read).into(), err)?;
     let mut s = s;
     for (src, _) in &mut s.sources {
@@ -690,7 +730,7 @@ impl Kind {
 }
 
 fn activity_inputs<'a>(a: &'a ActivityCmd, live_classes: &'static str) -> Inputs<'a> {
-    Inputs::of(&a.stream, &a.read.files, live_classes)
+    stream_inputs(&a.stream, &a.read.files, live_classes)
 }
 
 /// Runs the records through the activity model into a report.
@@ -833,7 +873,7 @@ fn run_auditpipe(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, Error> {
-    use crate::auditpipe::Format;
+    use PipeFormat as Format;
     let tool = Tool::Auditpipe;
     let classes = args
         .events
@@ -913,7 +953,7 @@ fn run_auditpipe(
 
 fn run_auditon(
     json: bool,
-    events: crate::names::EventOptions,
+    events: EventOptions,
     action: crate::auditon::Action,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -923,7 +963,7 @@ fn run_auditon(
     }
     #[cfg(unix)]
     crate::privileges::ensure_root(err).map_err(|e| Error::System(e.to_string()))?;
-    let tables = crate::settings::Tables::load(&events)?;
+    let tables = crate::settings::Tables::load(&events.files())?;
     let mut ctl = bsm_io::control::Control {
         k: bsm_io::control::System,
     };
@@ -1042,7 +1082,7 @@ fn run_hunt(
              network_connection logs of product macos or freebsd",
         ));
     }
-    let inputs = Inputs::of(&args.stream, &args.read.files, "ex,fc,fw,fd,cl,nt");
+    let inputs = stream_inputs(&args.stream, &args.read.files, "ex,fc,fw,fd,cl,nt");
     let s = settings(env, tool, inputs, (&args.read).into(), err)?;
     let reaction = args.exec.clone().map(|c| {
         crate::hunt::Reaction::start(c, std::time::Duration::from_secs(args.exec_timeout))
@@ -1115,7 +1155,9 @@ impl Prepared {
             Command::Praudit(a) => (None, &a.read, Tool::Praudit),
             Command::Json(a) => (None, &a.read, Tool::Json),
             Command::Commands(a) => (None, &a.read, Tool::Commands),
-            Command::Ps { common, sort } => (Some(Kind::Ps(*sort)), &common.read, Tool::Ps),
+            Command::Ps { common, sort } => {
+                (Some(Kind::Ps(sort.map(Into::into))), &common.read, Tool::Ps)
+            }
             Command::Tree(a) => (Some(Kind::Tree), &a.read, Tool::Tree),
             Command::Errors(a) => (Some(Kind::Errors), &a.read, Tool::Errors),
             Command::Net(a) => (Some(Kind::Net), &a.read, Tool::Net),
