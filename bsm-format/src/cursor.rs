@@ -2,6 +2,7 @@
 //! error says what was being read and where.
 
 use crate::error::{Error, ErrorKind};
+use crate::layout::Layout;
 
 #[derive(Clone)]
 pub(crate) struct Cursor<'a> {
@@ -90,6 +91,41 @@ impl<'a> Cursor<'a> {
         Ok(u64::from_be_bytes(self.array(what)?))
     }
 
+    /// A fixed layout read in place (one bounds check); when it does not fit, the error names
+    /// the first of its parts that does not, where that part starts.
+    #[inline(always)]
+    pub(crate) fn layout<T: Layout>(&mut self) -> Result<&'a T, Error> {
+        match T::ref_from_prefix(self.rest()) {
+            Ok((t, _)) => {
+                self.pos += core::mem::size_of::<T>();
+                Ok(t)
+            }
+            Err(_) => Err(self.layout_truncated(T::PARTS)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn layout_truncated(&self, parts: &[(&'static str, usize)]) -> Error {
+        let have = self.remaining();
+        let mut at = 0;
+        for &(what, need) in parts {
+            if at + need > have {
+                return Error::new(
+                    self.offset() + at as u64,
+                    ErrorKind::Truncated {
+                        what,
+                        need: need as u64,
+                        have: (have - at) as u64,
+                    },
+                );
+            }
+            at += need;
+        }
+        // Unreachable while the parts add up to the layout's size (checked at compile time).
+        self.truncated("layout", at)
+    }
+
     /// A string preceded by a u16 length (which, in BSM, counts the trailing NUL).
     #[inline(always)]
     pub(crate) fn counted(&mut self, what: &'static str) -> Result<&'a [u8], Error> {
@@ -107,39 +143,6 @@ impl<'a> Cursor<'a> {
             }
             None => Err(self.error(ErrorKind::Unterminated { what })),
         }
-    }
-}
-
-/// Big-endian fields of a fixed-size block read in one bounds check.
-pub(crate) struct Fields<const N: usize> {
-    b: [u8; N],
-    i: usize,
-}
-
-impl<const N: usize> Fields<N> {
-    #[inline(always)]
-    pub(crate) fn new(b: [u8; N]) -> Self {
-        Fields { b, i: 0 }
-    }
-    #[inline(always)]
-    pub(crate) fn u8(&mut self) -> u8 {
-        self.i += 1;
-        self.b[self.i - 1]
-    }
-    #[inline(always)]
-    pub(crate) fn u16(&mut self) -> u16 {
-        self.i += 2;
-        u16::from_be_bytes([self.b[self.i - 2], self.b[self.i - 1]])
-    }
-    #[inline(always)]
-    pub(crate) fn u32(&mut self) -> u32 {
-        let i = self.i;
-        self.i += 4;
-        u32::from_be_bytes([self.b[i], self.b[i + 1], self.b[i + 2], self.b[i + 3]])
-    }
-    #[inline(always)]
-    pub(crate) fn u64(&mut self) -> u64 {
-        (self.u32() as u64) << 32 | self.u32() as u64
     }
 }
 
@@ -185,6 +188,45 @@ mod tests {
         assert_eq!(
             c.cstr("s").unwrap_err().kind,
             ErrorKind::Unterminated { what: "s" }
+        );
+    }
+
+    #[test]
+    fn a_cut_layout_names_the_first_part_that_does_not_fit() {
+        use crate::layout::Subject32;
+        // subject32 after its id: ids (28 bytes), port (4), address (4); cut inside the port.
+        let bytes = [7u8; 30];
+        let mut c = Cursor::new(&bytes, 1000);
+        let e = c.layout::<Subject32>().err().unwrap();
+        assert_eq!(e.offset, 1028);
+        let want = ErrorKind::Truncated {
+            what: "subject.tid.port",
+            need: 4,
+            have: 2,
+        };
+        assert_eq!(e.kind, want);
+        // Nothing is consumed; a whole layout is.
+        assert_eq!(c.pos(), 0);
+        let whole = [7u8; 40];
+        let mut c = Cursor::new(&whole, 0);
+        let l = c.layout::<Subject32>().unwrap();
+        assert_eq!((l.ids.pid.get(), l.addr), (0x0707_0707, [7; 4]));
+        assert_eq!(c.pos(), 36);
+        // Cut inside the first part: it is named, at the start.
+        let e = Cursor::new(&whole[..5], 0)
+            .layout::<Subject32>()
+            .err()
+            .unwrap();
+        assert_eq!(
+            (e.offset, e.kind.clone()),
+            (
+                0,
+                ErrorKind::Truncated {
+                    what: "subject.ids",
+                    need: 28,
+                    have: 5
+                }
+            )
         );
     }
 }

@@ -1,15 +1,15 @@
-//! The fixed parts of the common tokens as they lie on the wire (after the token id), read in
-//! place through zerocopy's big-endian types: one bounds check for a whole block. The decoders
-//! read them this way, and [`crate::Record::scan`] takes token lengths from them, so each layout
-//! is written down once.
+//! The fixed parts of the common tokens as they lie on the wire (after the token id), each
+//! written down once: the decoders read them in place through zerocopy's big-endian types (one
+//! bounds check for a whole block), the encoders write them (object's `write_pod` idiom), and
+//! [`crate::Record::scan`] takes token lengths from them.
 
 use zerocopy::byteorder::big_endian::{U16, U32, U64};
-use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use crate::ids::TokenId;
 
 /// header32 ([`TokenId::HEADER32`]).
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Header32 {
     pub size: U32,
@@ -21,7 +21,7 @@ pub(crate) struct Header32 {
 }
 
 /// header64 (0x74).
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Header64 {
     pub size: U32,
@@ -33,7 +33,7 @@ pub(crate) struct Header64 {
 }
 
 /// The start of header32_ex and header64_ex (0x15, 0x79): the host address and the time follow.
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct HeaderEx {
     pub size: U32,
@@ -43,8 +43,24 @@ pub(crate) struct HeaderEx {
     pub address_type: U32,
 }
 
+/// The time of a header32 or header32_ex (after the host address in the _ex kind).
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct Time32 {
+    pub sec: U32,
+    pub msec: U32,
+}
+
+/// The time of a header64 or header64_ex.
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct Time64 {
+    pub sec: U64,
+    pub msec: U64,
+}
+
 /// The ids every subject and process token starts with.
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Ids {
     pub auid: U32,
@@ -57,7 +73,7 @@ pub(crate) struct Ids {
 }
 
 /// subject32 and process32 (0x24, 0x26).
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Subject32 {
     pub ids: Ids,
@@ -66,7 +82,7 @@ pub(crate) struct Subject32 {
 }
 
 /// subject64 and process64 (0x75, 0x77).
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Subject64 {
     pub ids: Ids,
@@ -75,7 +91,7 @@ pub(crate) struct Subject64 {
 }
 
 /// The start of subject32_ex and process32_ex (0x7a, 0x7b): 4 or 16 address bytes follow.
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Subject32Ex {
     pub ids: Ids,
@@ -84,7 +100,7 @@ pub(crate) struct Subject32Ex {
 }
 
 /// The start of subject64_ex and process64_ex (0x7c, 0x7d).
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Subject64Ex {
     pub ids: Ids,
@@ -93,7 +109,7 @@ pub(crate) struct Subject64Ex {
 }
 
 /// return32 (0x27).
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Return32 {
     pub errno: u8,
@@ -101,7 +117,7 @@ pub(crate) struct Return32 {
 }
 
 /// return64 (0x72).
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Return64 {
     pub errno: u8,
@@ -109,7 +125,7 @@ pub(crate) struct Return64 {
 }
 
 /// The start of arg32 (0x2d): a counted text follows.
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Arg32 {
     pub argno: u8,
@@ -118,7 +134,7 @@ pub(crate) struct Arg32 {
 }
 
 /// The start of arg64 (0x71).
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Arg64 {
     pub argno: u8,
@@ -127,7 +143,7 @@ pub(crate) struct Arg64 {
 }
 
 /// attr32 (0x3e).
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Attr32 {
     pub mode: U32,
@@ -139,7 +155,7 @@ pub(crate) struct Attr32 {
 }
 
 /// attr64 (0x73).
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Attr64 {
     pub mode: U32,
@@ -151,7 +167,7 @@ pub(crate) struct Attr64 {
 }
 
 /// exit (0x52).
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Exit {
     pub status: U32,
@@ -159,7 +175,7 @@ pub(crate) struct Exit {
 }
 
 /// sockinet32 (0x80).
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct SockInet32 {
     pub family: U16,
@@ -168,7 +184,7 @@ pub(crate) struct SockInet32 {
 }
 
 /// sockinet128 (0x81).
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct SockInet128 {
     pub family: U16,
@@ -177,11 +193,53 @@ pub(crate) struct SockInet128 {
 }
 
 /// trailer (0x13).
-#[derive(FromBytes, KnownLayout, Immutable, Unaligned)]
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Trailer {
     pub magic: U16,
     pub size: U32,
+}
+
+/// A fixed wire layout. `PARTS` names its pieces as a truncation error names them
+/// (`subject.ids`, `subject.tid.port`), each with its size in bytes, in order: when a token is
+/// cut short, the error names the first piece that does not fit, at the offset where it starts.
+pub(crate) trait Layout:
+    FromBytes + IntoBytes + KnownLayout + Immutable + Unaligned
+{
+    const PARTS: &'static [(&'static str, usize)];
+}
+
+/// Implements [`Layout`] for each type with its pieces, and checks at compile time that the
+/// pieces add up to the type's size.
+macro_rules! parts {
+    ($($t:ty => [$(($what:literal, $n:expr)),* $(,)?];)*) => {$(
+        impl Layout for $t {
+            const PARTS: &'static [(&'static str, usize)] = &[$(($what, $n)),*];
+        }
+        const _: () = assert!(0 $(+ $n)* == core::mem::size_of::<$t>());
+    )*};
+}
+
+parts! {
+    Header32 => [("header.size+version+event+modifier", 9), ("header.time", 8)];
+    Header64 => [("header.size+version+event+modifier", 9), ("header.time", 16)];
+    HeaderEx => [("header.size+version+event+modifier", 9), ("header.address_type", 4)];
+    Time32 => [("header.time", 8)];
+    Time64 => [("header.time", 16)];
+    Subject32 => [("subject.ids", 28), ("subject.tid.port", 4), ("subject.tid.addr", 4)];
+    Subject64 => [("subject.ids", 28), ("subject.tid.port", 8), ("subject.tid.addr", 4)];
+    Subject32Ex => [("subject.ids", 28), ("subject.tid.port", 4), ("subject.tid.type", 4)];
+    Subject64Ex => [("subject.ids", 28), ("subject.tid.port", 8), ("subject.tid.type", 4)];
+    Return32 => [("return.errno", 1), ("return.value", 4)];
+    Return64 => [("return.errno", 1), ("return.value", 8)];
+    Arg32 => [("arg.argno", 1), ("arg.value", 4), ("arg.text", 2)];
+    Arg64 => [("arg.argno", 1), ("arg.value", 8), ("arg.text", 2)];
+    Attr32 => [("attr", 24), ("attr.device", 4)];
+    Attr64 => [("attr", 24), ("attr.device", 8)];
+    Exit => [("exit.status", 4), ("exit.retval", 4)];
+    SockInet32 => [("sockinet.family", 2), ("sockinet.port", 2), ("sockinet.addr", 4)];
+    SockInet128 => [("sockinet.family", 2), ("sockinet.port", 2), ("sockinet.addr", 16)];
+    Trailer => [("trailer.magic", 2), ("trailer.size", 4)];
 }
 
 /// Reads a layout at the start of `b` (one bounds check).

@@ -17,6 +17,12 @@ pub(crate) fn u64(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(&v.to_be_bytes());
 }
 
+/// A fixed layout, as it lies on the wire.
+#[inline]
+pub(crate) fn layout<T: crate::layout::Layout>(out: &mut Vec<u8>, l: &T) {
+    out.extend_from_slice(l.as_bytes());
+}
+
 /// A u16 length then the bytes. Lengths over 65535 are cut to fit (as producers' 16-bit
 /// arithmetic would wrap; cutting keeps the output decodable).
 pub(crate) fn counted(out: &mut Vec<u8>, b: &[u8]) {

@@ -2,9 +2,12 @@
 
 use serde::Serialize;
 
+use zerocopy::byteorder::big_endian::{U16, U32, U64};
+
 use crate::cursor::Cursor;
 use crate::error::Error;
 use crate::ids::TokenId;
+use crate::layout;
 use crate::token::process::Width;
 use crate::types::Text;
 use crate::wire;
@@ -25,12 +28,17 @@ pub struct Arg<'a> {
 impl<'a> Arg<'a> {
     #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'a>, width: Width) -> Result<Arg<'a>, Error> {
-        let argno = c.u8("arg.argno")?;
-        let value = match width {
-            Width::W32 => c.u32("arg.value")? as u64,
-            Width::W64 => c.u64("arg.value")?,
+        let (argno, value, len) = match width {
+            Width::W32 => {
+                let l = c.layout::<layout::Arg32>()?;
+                (l.argno, l.value.get() as u64, l.text_len.get())
+            }
+            Width::W64 => {
+                let l = c.layout::<layout::Arg64>()?;
+                (l.argno, l.value.get(), l.text_len.get())
+            }
         };
-        let text = Text(c.counted("arg.text")?);
+        let text = Text(c.bytes(len as usize, "arg.text")?);
         Ok(Arg {
             width,
             argno,
@@ -40,19 +48,36 @@ impl<'a> Arg<'a> {
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        // As `wire::counted`: a text over 65535 bytes is cut to fit its u16 length.
+        let text = &self.text.raw()[..self.text.raw().len().min(u16::MAX as usize)];
+        let (argno, text_len) = (self.argno, U16::new(text.len() as u16));
         match self.width {
             Width::W32 => {
                 wire::u8(out, TokenId::ARG32.0);
-                wire::u8(out, self.argno);
-                wire::u32(out, self.value as u32);
+                let value = U32::new(self.value as u32);
+                wire::layout(
+                    out,
+                    &layout::Arg32 {
+                        argno,
+                        value,
+                        text_len,
+                    },
+                );
             }
             Width::W64 => {
                 wire::u8(out, TokenId::ARG64.0);
-                wire::u8(out, self.argno);
-                wire::u64(out, self.value);
+                let value = U64::new(self.value);
+                wire::layout(
+                    out,
+                    &layout::Arg64 {
+                        argno,
+                        value,
+                        text_len,
+                    },
+                );
             }
         }
-        wire::counted(out, self.text.raw());
+        out.extend_from_slice(text);
     }
 }
 

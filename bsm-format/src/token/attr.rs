@@ -2,9 +2,12 @@
 
 use serde::Serialize;
 
-use crate::cursor::{Cursor, Fields};
+use zerocopy::byteorder::big_endian::{U32, U64};
+
+use crate::cursor::Cursor;
 use crate::error::Error;
 use crate::ids::TokenId;
+use crate::layout;
 use crate::token::process::Width;
 use crate::wire;
 
@@ -30,18 +33,31 @@ pub struct Attr {
 impl Attr {
     #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>, width: Width) -> Result<Attr, Error> {
-        let mut f = Fields::new(c.array::<24>("attr")?);
-        Ok(Attr {
+        let attr = |mode: U32, uid: U32, gid: U32, fsid: U32, nodeid: U64, device| Attr {
             width,
-            mode: f.u32(),
-            uid: f.u32(),
-            gid: f.u32(),
-            fsid: f.u32(),
-            nodeid: f.u64(),
-            device: match width {
-                Width::W32 => c.u32("attr.device")? as u64,
-                Width::W64 => c.u64("attr.device")?,
-            },
+            mode: mode.get(),
+            uid: uid.get(),
+            gid: gid.get(),
+            fsid: fsid.get(),
+            nodeid: nodeid.get(),
+            device,
+        };
+        Ok(match width {
+            Width::W32 => {
+                let l = c.layout::<layout::Attr32>()?;
+                attr(
+                    l.mode,
+                    l.uid,
+                    l.gid,
+                    l.fsid,
+                    l.nodeid,
+                    l.device.get() as u64,
+                )
+            }
+            Width::W64 => {
+                let l = c.layout::<layout::Attr64>()?;
+                attr(l.mode, l.uid, l.gid, l.fsid, l.nodeid, l.device.get())
+            }
         })
     }
 
@@ -53,13 +69,31 @@ impl Attr {
                 Width::W64 => TokenId::ATTR64.0,
             },
         );
-        for v in [self.mode, self.uid, self.gid, self.fsid] {
-            wire::u32(out, v);
-        }
-        wire::u64(out, self.nodeid);
+        let (mode, uid, gid) = (U32::new(self.mode), U32::new(self.uid), U32::new(self.gid));
+        let (fsid, nodeid) = (U32::new(self.fsid), U64::new(self.nodeid));
         match self.width {
-            Width::W32 => wire::u32(out, self.device as u32),
-            Width::W64 => wire::u64(out, self.device),
+            Width::W32 => wire::layout(
+                out,
+                &layout::Attr32 {
+                    mode,
+                    uid,
+                    gid,
+                    fsid,
+                    nodeid,
+                    device: U32::new(self.device as u32),
+                },
+            ),
+            Width::W64 => wire::layout(
+                out,
+                &layout::Attr64 {
+                    mode,
+                    uid,
+                    gid,
+                    fsid,
+                    nodeid,
+                    device: U64::new(self.device),
+                },
+            ),
         }
     }
 }

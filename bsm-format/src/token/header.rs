@@ -2,9 +2,12 @@
 
 use serde::Serialize;
 
-use crate::cursor::{Cursor, Fields};
+use zerocopy::byteorder::big_endian::{U16, U32, U64};
+
+use crate::cursor::Cursor;
 use crate::error::{Error, ErrorKind};
 use crate::ids::TokenId;
+use crate::layout;
 use crate::types::{Address, EventType, Modifier, Text, Time};
 use crate::wire;
 
@@ -100,36 +103,42 @@ pub struct Header {
 impl Header {
     #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>, kind: HeaderKind) -> Result<Header, Error> {
-        let mut f = Fields::new(c.array::<9>("header.size+version+event+modifier")?);
-        let size = f.u32();
-        let version = f.u8();
-        let event = EventType(f.u16());
-        let modifier = Modifier::from_bits_retain(f.u16());
-        let host = if kind.is_ex() {
-            let ty = c.u32("header.address_type")?;
-            Some(match ty {
-                4 => HostAddress::Ip(Address::V4(c.array("header.address")?)),
-                16 => HostAddress::Ip(Address::V6(c.array("header.address")?)),
-                other => HostAddress::Invalid(other),
-            })
-        } else {
-            None
-        };
-        let time = if kind.is_64() {
-            let mut f = Fields::new(c.array::<16>("header.time")?);
-            Time::new(f.u64(), f.u64())
-        } else {
-            let mut f = Fields::new(c.array::<8>("header.time")?);
-            Time::new(f.u32() as u64, f.u32() as u64)
-        };
-        Ok(Header {
+        let header = |size: U32, version, event: U16, modifier: U16, host, time| Header {
             kind,
-            size,
+            size: size.get(),
             version,
-            event,
-            modifier,
+            event: EventType(event.get()),
+            modifier: Modifier::from_bits_retain(modifier.get()),
             host,
             time,
+        };
+        Ok(match kind {
+            HeaderKind::Header32 => {
+                let l = c.layout::<layout::Header32>()?;
+                let time = Time::new(l.sec.get() as u64, l.msec.get() as u64);
+                header(l.size, l.version, l.event, l.modifier, None, time)
+            }
+            HeaderKind::Header64 => {
+                let l = c.layout::<layout::Header64>()?;
+                let time = Time::new(l.sec.get(), l.msec.get());
+                header(l.size, l.version, l.event, l.modifier, None, time)
+            }
+            HeaderKind::Header32Ex | HeaderKind::Header64Ex => {
+                let l = c.layout::<layout::HeaderEx>()?;
+                let host = match l.address_type.get() {
+                    4 => HostAddress::Ip(Address::V4(c.array("header.address")?)),
+                    16 => HostAddress::Ip(Address::V6(c.array("header.address")?)),
+                    other => HostAddress::Invalid(other),
+                };
+                let time = if kind.is_64() {
+                    let t = c.layout::<layout::Time64>()?;
+                    Time::new(t.sec.get(), t.msec.get())
+                } else {
+                    let t = c.layout::<layout::Time32>()?;
+                    Time::new(t.sec.get() as u64, t.msec.get() as u64)
+                };
+                header(l.size, l.version, l.event, l.modifier, Some(host), time)
+            }
         })
     }
 
@@ -145,26 +154,56 @@ impl Header {
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         wire::u8(out, self.kind.id().0);
-        wire::u32(out, self.size);
-        wire::u8(out, self.version);
-        wire::u16(out, self.event.0);
-        wire::u16(out, self.modifier.bits());
-        if self.kind.is_ex() {
-            match self.host {
-                Some(HostAddress::Ip(a)) => {
-                    wire::u32(out, a.type_code());
-                    out.extend_from_slice(a.bytes());
+        let (size, version) = (U32::new(self.size), self.version);
+        let (event, modifier) = (U16::new(self.event.0), U16::new(self.modifier.bits()));
+        let (sec, msec) = (self.time.sec, self.time.msec);
+        match self.kind {
+            HeaderKind::Header32 => wire::layout(
+                out,
+                &layout::Header32 {
+                    size,
+                    version,
+                    event,
+                    modifier,
+                    sec: U32::new(sec as u32),
+                    msec: U32::new(msec as u32),
+                },
+            ),
+            HeaderKind::Header64 => wire::layout(
+                out,
+                &layout::Header64 {
+                    size,
+                    version,
+                    event,
+                    modifier,
+                    sec: U64::new(sec),
+                    msec: U64::new(msec),
+                },
+            ),
+            HeaderKind::Header32Ex | HeaderKind::Header64Ex => {
+                let (address_type, address) = match &self.host {
+                    Some(HostAddress::Ip(a)) => (a.type_code(), a.bytes()),
+                    Some(HostAddress::Invalid(t)) => (*t, &[][..]),
+                    None => (0, &[][..]),
+                };
+                let address_type = U32::new(address_type);
+                let start = layout::HeaderEx {
+                    size,
+                    version,
+                    event,
+                    modifier,
+                    address_type,
+                };
+                wire::layout(out, &start);
+                out.extend_from_slice(address);
+                if self.kind.is_64() {
+                    let (sec, msec) = (U64::new(sec), U64::new(msec));
+                    wire::layout(out, &layout::Time64 { sec, msec });
+                } else {
+                    let (sec, msec) = (U32::new(sec as u32), U32::new(msec as u32));
+                    wire::layout(out, &layout::Time32 { sec, msec });
                 }
-                Some(HostAddress::Invalid(t)) => wire::u32(out, t),
-                None => wire::u32(out, 0),
             }
-        }
-        if self.kind.is_64() {
-            wire::u64(out, self.time.sec);
-            wire::u64(out, self.time.msec);
-        } else {
-            wire::u32(out, self.time.sec as u32);
-            wire::u32(out, self.time.msec as u32);
         }
     }
 }
@@ -181,16 +220,17 @@ pub struct Trailer {
 impl Trailer {
     #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>) -> Result<Trailer, Error> {
+        let l = c.layout::<layout::Trailer>()?;
         Ok(Trailer {
-            magic: c.u16("trailer.magic")?,
-            size: c.u32("trailer.size")?,
+            magic: l.magic.get(),
+            size: l.size.get(),
         })
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         wire::u8(out, TokenId::TRAILER.0);
-        wire::u16(out, self.magic);
-        wire::u32(out, self.size);
+        let (magic, size) = (U16::new(self.magic), U32::new(self.size));
+        wire::layout(out, &layout::Trailer { magic, size });
     }
 
     /// Checks the magic number and the byte count against the header's.

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::cursor::Cursor;
 use crate::error::{Error, ErrorKind};
 use crate::ids::TokenId;
+use crate::layout;
 use crate::types::{serialize_bytes_lossless, Address};
 use crate::wire;
 
@@ -246,14 +247,15 @@ pub struct SockInet {
 impl SockInet {
     #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>, v6: bool) -> Result<SockInet, Error> {
-        let family = c.u16("sockinet.family")?;
-        let port = c.array("sockinet.port")?;
-        let addr = if v6 {
-            Address::V6(c.array("sockinet.addr")?)
+        Ok(if v6 {
+            let l = c.layout::<layout::SockInet128>()?;
+            let (family, port, addr) = (l.family.get(), l.port, Address::V6(l.addr));
+            SockInet { family, port, addr }
         } else {
-            Address::V4(c.array("sockinet.addr")?)
-        };
-        Ok(SockInet { family, port, addr })
+            let l = c.layout::<layout::SockInet32>()?;
+            let (family, port, addr) = (l.family.get(), l.port, Address::V4(l.addr));
+            SockInet { family, port, addr }
+        })
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
@@ -264,9 +266,14 @@ impl SockInet {
                 Address::V6(_) => TokenId::SOCKINET128.0,
             },
         );
-        wire::u16(out, self.family);
-        out.extend_from_slice(&self.port);
-        out.extend_from_slice(self.addr.bytes());
+        let (family, port) = (
+            zerocopy::byteorder::big_endian::U16::new(self.family),
+            self.port,
+        );
+        match self.addr {
+            Address::V4(addr) => wire::layout(out, &layout::SockInet32 { family, port, addr }),
+            Address::V6(addr) => wire::layout(out, &layout::SockInet128 { family, port, addr }),
+        }
     }
 }
 

@@ -3,9 +3,12 @@
 
 use serde::Serialize;
 
-use crate::cursor::{Cursor, Fields};
+use zerocopy::byteorder::big_endian::{U32, U64};
+
+use crate::cursor::Cursor;
 use crate::error::{Error, ErrorKind};
 use crate::ids::TokenId;
+use crate::layout;
 use crate::types::Address;
 use crate::wire;
 
@@ -74,73 +77,119 @@ impl Subject {
 
     #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>, width: Width, ex: bool) -> Result<Subject, Error> {
-        // auid, euid, egid, ruid, rgid, pid, sid: one bounds check for all seven.
-        let mut f = Fields::new(c.array::<28>("subject.ids")?);
-        let (auid, euid, egid, ruid, rgid, pid, sid) = (
-            f.u32(),
-            f.u32(),
-            f.u32(),
-            f.u32(),
-            f.u32(),
-            f.u32(),
-            f.u32(),
-        );
-        let port = match width {
-            Width::W32 => c.u32("subject.tid.port")? as u64,
-            Width::W64 => c.u64("subject.tid.port")?,
-        };
-        let addr = if ex {
-            let at = c.offset();
-            match c.u32("subject.tid.type")? {
-                4 => Address::V4(c.array("subject.tid.addr")?),
-                16 => Address::V6(c.array("subject.tid.addr")?),
-                value => {
-                    return Err(Error::new(
-                        at,
-                        ErrorKind::BadAddressType {
-                            what: "subject.tid.type",
-                            value,
-                        },
-                    ))
-                }
+        let (ids, port, addr) = match (width, ex) {
+            (Width::W32, false) => {
+                let l = c.layout::<layout::Subject32>()?;
+                (&l.ids, l.port.get() as u64, Address::V4(l.addr))
             }
-        } else {
-            Address::V4(c.array("subject.tid.addr")?)
+            (Width::W64, false) => {
+                let l = c.layout::<layout::Subject64>()?;
+                (&l.ids, l.port.get(), Address::V4(l.addr))
+            }
+            (Width::W32, true) => {
+                let l = c.layout::<layout::Subject32Ex>()?;
+                (
+                    &l.ids,
+                    l.port.get() as u64,
+                    tid_addr(c, l.address_type.get())?,
+                )
+            }
+            (Width::W64, true) => {
+                let l = c.layout::<layout::Subject64Ex>()?;
+                (&l.ids, l.port.get(), tid_addr(c, l.address_type.get())?)
+            }
         };
         Ok(Subject {
             width,
             ex,
-            auid,
-            euid,
-            egid,
-            ruid,
-            rgid,
-            pid,
-            sid,
+            auid: ids.auid.get(),
+            euid: ids.euid.get(),
+            egid: ids.egid.get(),
+            ruid: ids.ruid.get(),
+            rgid: ids.rgid.get(),
+            pid: ids.pid.get(),
+            sid: ids.sid.get(),
             tid: TerminalId { port, addr },
         })
     }
 
     pub(crate) fn encode(&self, process: bool, out: &mut Vec<u8>) {
         wire::u8(out, self.token_id(process).0);
-        for v in [
-            self.auid, self.euid, self.egid, self.ruid, self.rgid, self.pid, self.sid,
-        ] {
-            wire::u32(out, v);
-        }
-        match self.width {
-            Width::W32 => wire::u32(out, self.tid.port as u32),
-            Width::W64 => wire::u64(out, self.tid.port),
-        }
-        if self.ex {
-            wire::u32(out, self.tid.addr.type_code());
-            out.extend_from_slice(self.tid.addr.bytes());
-        } else {
-            // Non-_ex tokens carry only an IPv4 address.
-            match self.tid.addr {
-                Address::V4(a) => out.extend_from_slice(&a),
-                Address::V6(a) => out.extend_from_slice(&a[12..]),
+        let ids = layout::Ids {
+            auid: U32::new(self.auid),
+            euid: U32::new(self.euid),
+            egid: U32::new(self.egid),
+            ruid: U32::new(self.ruid),
+            rgid: U32::new(self.rgid),
+            pid: U32::new(self.pid),
+            sid: U32::new(self.sid),
+        };
+        let port = self.tid.port;
+        let address_type = U32::new(self.tid.addr.type_code());
+        // Non-_ex tokens carry only an IPv4 address.
+        let v4 = match self.tid.addr {
+            Address::V4(a) => a,
+            Address::V6(a) => [a[12], a[13], a[14], a[15]],
+        };
+        match (self.width, self.ex) {
+            (Width::W32, false) => {
+                let port = U32::new(port as u32);
+                wire::layout(
+                    out,
+                    &layout::Subject32 {
+                        ids,
+                        port,
+                        addr: v4,
+                    },
+                );
+            }
+            (Width::W64, false) => {
+                let port = U64::new(port);
+                wire::layout(
+                    out,
+                    &layout::Subject64 {
+                        ids,
+                        port,
+                        addr: v4,
+                    },
+                );
+            }
+            (Width::W32, true) => {
+                let port = U32::new(port as u32);
+                let l = layout::Subject32Ex {
+                    ids,
+                    port,
+                    address_type,
+                };
+                wire::layout(out, &l);
+                out.extend_from_slice(self.tid.addr.bytes());
+            }
+            (Width::W64, true) => {
+                let port = U64::new(port);
+                let l = layout::Subject64Ex {
+                    ids,
+                    port,
+                    address_type,
+                };
+                wire::layout(out, &l);
+                out.extend_from_slice(self.tid.addr.bytes());
             }
         }
+    }
+}
+
+/// The terminal address of an _ex subject or process token, after its type (just read).
+#[inline(always)]
+fn tid_addr(c: &mut Cursor<'_>, address_type: u32) -> Result<Address, Error> {
+    match address_type {
+        4 => Ok(Address::V4(c.array("subject.tid.addr")?)),
+        16 => Ok(Address::V6(c.array("subject.tid.addr")?)),
+        value => Err(Error::new(
+            c.offset() - 4,
+            ErrorKind::BadAddressType {
+                what: "subject.tid.type",
+                value,
+            },
+        )),
     }
 }

@@ -2,9 +2,12 @@
 
 use serde::Serialize;
 
+use zerocopy::byteorder::big_endian::{U32, U64};
+
 use crate::cursor::Cursor;
 use crate::error::Error;
 use crate::ids::TokenId;
+use crate::layout;
 use crate::token::process::Width;
 use crate::types::{BsmErrno, Text};
 use crate::wire;
@@ -23,11 +26,17 @@ pub struct Return {
 impl Return {
     #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>, width: Width) -> Result<Return, Error> {
-        let errno = BsmErrno(c.u8("return.errno")?);
-        let value = match width {
-            Width::W32 => c.u32("return.value")? as u64,
-            Width::W64 => c.u64("return.value")?,
+        let (errno, value) = match width {
+            Width::W32 => {
+                let l = c.layout::<layout::Return32>()?;
+                (l.errno, l.value.get() as u64)
+            }
+            Width::W64 => {
+                let l = c.layout::<layout::Return64>()?;
+                (l.errno, l.value.get())
+            }
         };
+        let errno = BsmErrno(errno);
         Ok(Return {
             width,
             errno,
@@ -36,16 +45,17 @@ impl Return {
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        let errno = self.errno.0;
         match self.width {
             Width::W32 => {
                 wire::u8(out, TokenId::RETURN32.0);
-                wire::u8(out, self.errno.0);
-                wire::u32(out, self.value as u32);
+                let value = U32::new(self.value as u32);
+                wire::layout(out, &layout::Return32 { errno, value });
             }
             Width::W64 => {
                 wire::u8(out, TokenId::RETURN64.0);
-                wire::u8(out, self.errno.0);
-                wire::u64(out, self.value);
+                let value = U64::new(self.value);
+                wire::layout(out, &layout::Return64 { errno, value });
             }
         }
     }
@@ -63,16 +73,17 @@ pub struct Exit {
 impl Exit {
     #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>) -> Result<Exit, Error> {
+        let l = c.layout::<layout::Exit>()?;
         Ok(Exit {
-            status: c.u32("exit.status")?,
-            retval: c.u32("exit.retval")?,
+            status: l.status.get(),
+            retval: l.retval.get(),
         })
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         wire::u8(out, TokenId::EXIT.0);
-        wire::u32(out, self.status);
-        wire::u32(out, self.retval);
+        let (status, retval) = (U32::new(self.status), U32::new(self.retval));
+        wire::layout(out, &layout::Exit { status, retval });
     }
 }
 
