@@ -14,7 +14,7 @@ use crate::events::Parsed;
 use crate::jsonw::Obj;
 use crate::pipeline::{Sink, SourceInfo};
 use crate::quote::{safe_text, shell_quote};
-use crate::settings::Settings;
+use crate::settings::Context;
 use crate::time::Clock;
 
 /// How long an exec waits for its process's exit status (in execs), so that output keeps
@@ -143,7 +143,7 @@ struct Pending {
 
 /// Lists the execs of the records, in order.
 pub struct Commands<'s, 'o> {
-    settings: &'s Settings,
+    ctx: Context<'s>,
     opts: Options,
     model: Model<Scope>,
     pending: VecDeque<Pending>,
@@ -163,10 +163,10 @@ pub struct Commands<'s, 'o> {
 }
 
 impl<'s, 'o> Commands<'s, 'o> {
-    pub fn new(settings: &'s Settings, opts: Options, out: &'o mut dyn Write) -> Commands<'s, 'o> {
+    pub fn new(ctx: Context<'s>, opts: Options, out: &'o mut dyn Write) -> Commands<'s, 'o> {
         let header_due = opts.long && !opts.json && !opts.no_header;
         Commands {
-            settings,
+            ctx,
             opts,
             model: Model::new(),
             pending: VecDeque::new(),
@@ -174,9 +174,9 @@ impl<'s, 'o> Commands<'s, 'o> {
             of_process: HashMap::new(),
             out,
             buf: Vec::with_capacity(1 << 16),
-            text_clock: settings.text_clock(),
-            json_clock: settings.json_clock(),
-            streaming: settings.streaming(),
+            text_clock: ctx.text_clock(),
+            json_clock: ctx.json_clock(),
+            streaming: ctx.streaming,
             pid_seen: false,
             header_due,
         }
@@ -269,7 +269,7 @@ impl<'s, 'o> Commands<'s, 'o> {
                 &mut self.buf,
                 &exec,
                 &self.opts,
-                self.settings,
+                self.ctx,
                 &mut self.text_clock,
                 &mut self.json_clock,
             );
@@ -320,7 +320,7 @@ impl<'s, 'o> Commands<'s, 'o> {
             }
             self.first += 1;
             if std::mem::take(&mut self.header_due) {
-                if self.settings.many_hosts() {
+                if self.ctx.many_hosts {
                     let _ = write!(self.buf, "{:<16} ", "HOST");
                 }
                 let _ = writeln!(
@@ -333,7 +333,7 @@ impl<'s, 'o> Commands<'s, 'o> {
                 &mut self.buf,
                 &e.exec,
                 &self.opts,
-                self.settings,
+                self.ctx,
                 &mut self.text_clock,
                 &mut self.json_clock,
             );
@@ -384,16 +384,16 @@ pub fn write_exec(
     out: &mut Vec<u8>,
     e: &Exec,
     opts: &Options,
-    settings: &Settings,
+    ctx: Context<'_>,
     text_clock: &mut Clock,
     json_clock: &mut Clock,
 ) {
     if opts.json {
-        write_json(out, e, settings, json_clock);
+        write_json(out, e, ctx, json_clock);
         return;
     }
     if opts.long {
-        if settings.many_hosts() {
+        if ctx.many_hosts {
             let mut host = Vec::new();
             safe_text(&mut host, e.host.as_deref().unwrap_or("-").as_bytes());
             let _ = write!(out, "{:<16} ", String::from_utf8_lossy(&host));
@@ -406,7 +406,7 @@ pub fn write_exec(
             e.ppid.map_or("-".to_string(), |p| p.to_string())
         );
         let mut safe = Vec::new();
-        safe_text(&mut safe, settings.accounts.user(e.euid).as_bytes());
+        safe_text(&mut safe, ctx.accounts.user(e.euid).as_bytes());
         let _ = write!(out, "{:<10} ", String::from_utf8_lossy(&safe));
         let _ = write!(
             out,
@@ -432,7 +432,7 @@ pub fn write_exec(
     out.push(b'\n');
 }
 
-fn write_json(out: &mut Vec<u8>, e: &Exec, settings: &Settings, clock: &mut Clock) {
+fn write_json(out: &mut Vec<u8>, e: &Exec, ctx: Context<'_>, clock: &mut Clock) {
     let mut o = Obj::new(out);
     o.time("time", clock, e.time);
     o.opt_str("host", e.host.as_deref());
@@ -444,7 +444,7 @@ fn write_json(out: &mut Vec<u8>, e: &Exec, settings: &Settings, clock: &mut Cloc
     o.u64("auid", e.auid as u64);
     o.u64("euid", e.euid as u64);
     o.u64("ruid", e.ruid as u64);
-    o.opt_str("user", settings.accounts.user_name(e.euid).as_deref());
+    o.opt_str("user", ctx.accounts.user_name(e.euid).as_deref());
     match &e.path {
         Some(p) => o.bytes("path", p),
         None => o.null("path"),

@@ -14,7 +14,7 @@ use knox_model::{Model, Process};
 use crate::events::Parsed;
 use crate::jsonw::{self, Obj};
 use crate::pipeline::{Sink, SourceInfo};
-use crate::settings::Settings;
+use crate::settings::Context;
 use crate::time::Clock;
 
 /// How matches are written.
@@ -139,7 +139,7 @@ struct Who {
 /// The sink: the model takes each record; records of a Sigma category are evaluated.
 pub struct Hunt<'a> {
     pub rules: &'a RuleSet,
-    settings: &'a Settings,
+    ctx: Context<'a>,
     model: Model,
     format: Format,
     out: &'a mut dyn Write,
@@ -155,19 +155,19 @@ pub struct Hunt<'a> {
 impl<'a> Hunt<'a> {
     pub fn new(
         rules: &'a RuleSet,
-        settings: &'a Settings,
+        ctx: Context<'a>,
         format: Format,
         out: &'a mut dyn Write,
         reaction: Option<Reaction>,
     ) -> Hunt<'a> {
         Hunt {
             rules,
-            settings,
+            ctx,
             model: Model::new(),
             format,
             out,
-            clock: settings.text_clock(),
-            json_clock: settings.json_clock(),
+            clock: ctx.text_clock(),
+            json_clock: ctx.json_clock(),
             line: Vec::new(),
             counts: [0; 5],
             reaction,
@@ -220,7 +220,7 @@ impl Sink<Vec<Parsed>> for Hunt<'_> {
             let ev = &item.ev;
             self.model.apply(host, ev);
             if item.selected && knox_model::sigma::category_of(ev).is_some() {
-                let accounts = &self.settings.accounts;
+                let accounts = &self.ctx.accounts;
                 let user = |uid: u32| accounts.user_name(uid);
                 if let Some(fields) = fields_of(ev, &self.model, host, &user) {
                     let hits = self.rules.matches(&fields);
@@ -262,7 +262,7 @@ impl Sink<Vec<Parsed>> for Hunt<'_> {
                                     self.line.push(b'\n');
                                 }
                                 Format::Ocsf => {
-                                    m.ocsf(&mut self.line, self.settings);
+                                    m.ocsf(&mut self.line, self.ctx);
                                     self.line.push(b'\n');
                                 }
                             }
@@ -397,7 +397,7 @@ impl Match<'_> {
 
     /// An OCSF 1.8.0 Detection Finding: the rule as the finding and its analytic, the process
     /// (and what it touched) as evidence.
-    fn ocsf(&self, out: &mut Vec<u8>, s: &Settings) {
+    fn ocsf(&self, out: &mut Vec<u8>, s: Context<'_>) {
         let m = &self.rule.meta;
         let severity = match m.level {
             Level::Informational => (1, "Informational"),

@@ -7,7 +7,7 @@ use bsm_format::tables::EventTable;
 use bsm_format::{Batch, Record, RecordKind, Token};
 
 use crate::pipeline::{Mapper, SourceInfo};
-use crate::settings::Settings;
+use crate::settings::Context;
 use crate::time::Clock;
 
 /// Writes one record as a JSON line; returns its first decode error, if any. `scratch` is a
@@ -150,17 +150,19 @@ pub fn write_record(
 
 /// Writes the JSON lines of a batch's selected records.
 pub struct Lines<'s> {
-    settings: &'s Settings,
+    ctx: Context<'s>,
+    filter: &'s crate::filter::Filter,
     clock: Clock,
     out: Vec<u8>,
     scratch: Vec<u8>,
 }
 
 impl<'s> Lines<'s> {
-    pub fn new(settings: &'s Settings) -> Lines<'s> {
+    pub fn new(ctx: Context<'s>, filter: &'s crate::filter::Filter) -> Lines<'s> {
         Lines {
-            settings,
-            clock: settings.json_clock(),
+            ctx,
+            filter,
+            clock: ctx.json_clock(),
             out: Vec::new(),
             scratch: Vec::new(),
         }
@@ -176,7 +178,7 @@ impl Mapper for Lines<'_> {
         _: &Batch,
         rec: &Record<'_>,
     ) -> Option<bsm_format::Error> {
-        if !self.settings.filter.matches(rec) {
+        if !self.filter.matches(rec) {
             // Not selected: its problems are still reported.
             return rec.tokens().find_map(Result::err);
         }
@@ -185,7 +187,7 @@ impl Mapper for Lines<'_> {
             &mut self.scratch,
             rec,
             src,
-            &self.settings.events,
+            self.ctx.events,
             &mut self.clock,
         )
     }

@@ -1,8 +1,6 @@
 //! A small, fast JSON writer for knox's own objects (records, processes, reports). Tokens are
 //! written by `bsm_format::json`, the one writer of the token format.
 
-use bsm_format::Address;
-
 use crate::praudit::fmt::uint;
 
 pub use bsm_format::json::{bytes, string, token};
@@ -51,13 +49,6 @@ impl<'a> Obj<'a> {
     pub fn bool(&mut self, k: &str, v: bool) {
         self.key(k)
             .extend_from_slice(if v { b"true" } else { b"false" });
-    }
-
-    pub fn addr(&mut self, k: &str, a: &Address) {
-        let o = self.key(k);
-        o.push(b'"');
-        crate::praudit::fmt::addr(o, a);
-        o.push(b'"');
     }
 
     /// A signed number.

@@ -61,6 +61,7 @@ impl Progress {
     }
 
     /// Whether a bar is drawn.
+    #[cfg(test)]
     pub fn is_shown(&self) -> bool {
         self.bar.is_some()
     }

@@ -141,24 +141,59 @@ impl Settings {
 
     /// A clock for text output.
     pub fn text_clock(&self) -> Clock {
+        self.context().text_clock()
+    }
+
+    /// A clock for JSON output.
+    pub fn json_clock(&self) -> Clock {
+        self.context().json_clock()
+    }
+
+    /// Whether records arrive over time (a followed trail, the live pipe).
+    pub fn streaming(&self) -> bool {
+        self.sources.iter().any(|(s, _)| s.is_live())
+    }
+
+    /// What the tools' printers read of these settings.
+    pub fn context(&self) -> Context<'_> {
+        let mut hosts = self.sources.iter().map(|(_, i)| i.host.as_deref());
+        let first = hosts.next().flatten();
+        Context {
+            accounts: &self.accounts,
+            events: &self.events,
+            zone: self.zone,
+            json_zone: self.json_zone,
+            many_hosts: hosts.any(|h| h != first),
+            streaming: self.streaming(),
+        }
+    }
+}
+
+/// What the tools' printers and exports read: names, the event table and the clocks, and two
+/// facts of the inputs. They get this, not the whole [`Settings`] (sources, threads, selection
+/// are the record loop's).
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    pub accounts: &'a Accounts,
+    pub events: &'a EventTable,
+    pub zone: Zone,
+    /// JSON times in `zone` rather than UTC.
+    pub json_zone: bool,
+    /// The inputs come from more than one host (text reports then show a host column).
+    pub many_hosts: bool,
+    /// Records arrive over time (a followed trail, the live pipe).
+    pub streaming: bool,
+}
+
+impl Context<'_> {
+    /// A clock for text output.
+    pub fn text_clock(&self) -> Clock {
         Clock::text(self.zone)
     }
 
     /// A clock for JSON output.
     pub fn json_clock(&self) -> Clock {
         Clock::json(self.zone, self.json_zone)
-    }
-
-    /// Whether the inputs come from more than one host (text reports then show a host column).
-    pub fn many_hosts(&self) -> bool {
-        let mut hosts = self.sources.iter().map(|(_, i)| i.host.as_deref());
-        let first = hosts.next().flatten();
-        hosts.any(|h| h != first)
-    }
-
-    /// Whether records arrive over time (a followed trail, the live pipe).
-    pub fn streaming(&self) -> bool {
-        self.sources.iter().any(|(s, _)| s.is_live())
     }
 }
 

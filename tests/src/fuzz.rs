@@ -399,7 +399,7 @@ fn tree_settings() -> knox::settings::Settings {
 fn tree_on(s: &knox::settings::Settings, streaming: bool) -> Vec<u8> {
     use knox::activity::{print::Out, tree::Tree, Activities};
     let mut out = Vec::new();
-    let mut tree = Tree::new(Out::new(&mut out, true, s), streaming);
+    let mut tree = Tree::new(Out::new(&mut out, true, s.context()), streaming);
     let mut msgs = Vec::new();
     let mut sink = Activities::new(&mut tree, None, true, &s.events, s.what, &mut msgs);
     knox::pipeline::run(

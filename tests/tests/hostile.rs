@@ -174,3 +174,36 @@ fn endless_zeros_and_random_bytes_keep_the_buffer_bounded() {
         );
     }
 }
+
+/// Found by the decode_token fuzz target: string-list tokens nested in string lists, each count
+/// larger than its strings, made the decoder try readings inside readings without paying for
+/// the tries that failed, and the work grew faster than the record (a 4 KB token took most of a
+/// second, a 64 KB one would take hours). Every try now pays from the record's budget; this
+/// record, 64 KB of that pattern, decodes as soon as a plain one, and the good record after it
+/// is intact.
+#[test]
+fn nested_string_lists_cannot_make_decoding_slow() {
+    let unit = std::fs::read(
+        knox_tests::root().join("fuzz/regressions/decode_token/nested-string-lists-look-ahead"),
+    )
+    .unwrap();
+    let mut body = unit.clone();
+    while body.len() < 64 * 1024 {
+        body.extend_from_slice(&unit[1..]);
+    }
+    let mut b = RecordBuilder::new(EventType(23), Time::new(1, 0));
+    b.push_raw(&body);
+    let mut data = b.finish();
+    let at = data.len();
+    data.extend(good_record());
+    let rec = records(&data).next().unwrap().unwrap();
+    let tokens: Vec<_> = rec.tokens().collect();
+    assert!(
+        tokens.iter().any(Result::is_err),
+        "the pattern is malformed"
+    );
+    assert_recovers(&data, at, "nested string lists");
+    // The token alone, as the fuzz target reads it.
+    let e = bsm_format::token::decode_one(&body).unwrap_err();
+    assert!(e.to_string().contains("krb5_principal.count"), "{e}");
+}

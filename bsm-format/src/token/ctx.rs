@@ -41,7 +41,24 @@ impl<'a> Ctx<'a> {
             validated: Cell::new(false),
         }
     }
+
+    /// Takes `n` bytes' worth of work from the validation budget; `false` once it is spent (the
+    /// reading that would need the work is then not tried). Every look-ahead pays: each try of
+    /// a reading, each string walked, each token decoded, so that no record, however its string
+    /// lists nest, costs more than its budget.
+    pub(crate) fn spend(&self, n: usize) -> bool {
+        let left = self.budget.get();
+        if n > left {
+            self.budget.set(0);
+            return false;
+        }
+        self.budget.set(left - n);
+        true
+    }
 }
+
+/// What one try of a reading costs the budget before it decodes anything.
+const TRY_COST: usize = 64;
 
 /// Most nested string-list readings tried inside one another.
 const MAX_DEPTH: u32 = 8;
@@ -49,7 +66,7 @@ const MAX_DEPTH: u32 = 8;
 /// Whether the bytes of the record from `pos` on decode as known tokens, ending exactly at the
 /// record's end (with its trailer, when the record ends in something trailer-shaped).
 pub(crate) fn chain_is_clean(ctx: &Ctx<'_>, pos: usize, depth: u32) -> bool {
-    if depth > MAX_DEPTH || pos > ctx.buf.len() {
+    if depth > MAX_DEPTH || pos > ctx.buf.len() || !ctx.spend(TRY_COST) {
         return false;
     }
     let mut c = Cursor::new(ctx.buf, ctx.base);
@@ -65,13 +82,9 @@ pub(crate) fn chain_is_clean(ctx: &Ctx<'_>, pos: usize, depth: u32) -> bool {
             Ok(Token::Trailer(_)) => return c.remaining() == 0,
             Ok(Token::Unknown { .. } | Token::Header(_) | Token::File(_)) | Err(_) => return false,
             Ok(_) => {
-                let used = c.pos() - before;
-                let left = ctx.budget.get();
-                if used > left {
-                    ctx.budget.set(0);
+                if !ctx.spend(c.pos() - before) {
                     return false;
                 }
-                ctx.budget.set(left - used);
             }
         }
     }

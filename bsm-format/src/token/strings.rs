@@ -68,6 +68,11 @@ impl<'a> StringList<'a> {
         let rest = c.rest();
 
         let (walked, n) = walk(rest, count);
+        // Walking is work too: inside a look-ahead it is paid for, and a spent budget ends the
+        // look-ahead (this reading is not tried).
+        if depth > 0 && !ctx.spend(walked) {
+            return Err(Error::new(count_at, ErrorKind::StringCount { what, count }));
+        }
         // No exec has more arguments than ARG_MAX (1 MiB on macOS, less on FreeBSD) could hold,
         // so a larger claim that the strings do not bear out is damage, not xnu's truncation.
         if count > MAX_PLAUSIBLE_COUNT && n < count {
@@ -87,10 +92,11 @@ impl<'a> StringList<'a> {
             if chain_is_clean(ctx, start + pos, depth + 1) {
                 return Ok(accept(c, count, i, pos));
             }
-            if ctx.budget.get() == 0 {
+            let step = memchr::memchr(0, &rest[pos..]).map_or(rest.len() - pos, |k| k + 1);
+            if !ctx.spend(step) {
                 break;
             }
-            pos += memchr::memchr(0, &rest[pos..]).map_or(rest.len() - pos, |k| k + 1);
+            pos += step;
         }
         if walked_all {
             // No shorter reading helps: trust the count and let later tokens report their errors.

@@ -10,7 +10,7 @@ use knox_model::{End, Model, Process};
 
 use super::{command_text, op_names, shown, Activity, FileUse, Needs, Report};
 use crate::jsonw::Obj;
-use crate::settings::Settings;
+use crate::settings::Context;
 use crate::time::Clock;
 
 /// Text with terminal controls made visible.
@@ -28,7 +28,7 @@ fn opt<T: ToString>(x: Option<T>) -> String {
 pub struct Out<'a> {
     pub out: &'a mut dyn Write,
     pub json: bool,
-    pub settings: &'a Settings,
+    pub ctx: Context<'a>,
     pub text_clock: Clock,
     pub json_clock: Clock,
     /// Text tables have their column titles (not under `--no-header`).
@@ -40,16 +40,16 @@ pub struct Out<'a> {
 }
 
 impl<'a> Out<'a> {
-    pub fn new(out: &'a mut dyn Write, json: bool, settings: &'a Settings) -> Out<'a> {
+    pub fn new(out: &'a mut dyn Write, json: bool, ctx: Context<'a>) -> Out<'a> {
         Out {
             out,
             json,
-            settings,
-            text_clock: settings.text_clock(),
-            json_clock: settings.json_clock(),
+            ctx,
+            text_clock: ctx.text_clock(),
+            json_clock: ctx.json_clock(),
             titles: !json,
             header_due: !json,
-            many_hosts: settings.many_hosts(),
+            many_hosts: ctx.many_hosts,
         }
     }
 
@@ -178,7 +178,7 @@ impl Report for Ps<'_> {
             return Ok(());
         }
         let euid = p.subject.map(|s| s.euid);
-        let user = euid.map(|u| self.o.settings.accounts.user(u));
+        let user = euid.map(|u| self.o.ctx.accounts.user(u));
         let command = command_text(&p);
         let mut row = Vec::new();
         if self.o.json {
@@ -189,7 +189,7 @@ impl Report for Ps<'_> {
             o.opt_u64("euid", euid.map(u64::from));
             o.opt_str(
                 "user",
-                euid.and_then(|u| self.o.settings.accounts.user_name(u))
+                euid.and_then(|u| self.o.ctx.accounts.user_name(u))
                     .as_deref(),
             );
             o.opt_u64("auid", p.subject.map(|s| s.auid as u64));
@@ -432,7 +432,7 @@ impl<'a> Errors<'a> {
     const HEADER: &'static str = " COUNT ERRNO          EVENT                      PID EXAMPLES";
 
     pub fn new(o: Out<'a>) -> Errors<'a> {
-        let held = (!o.json && !o.settings.streaming()).then(Vec::new);
+        let held = (!o.json && !o.ctx.streaming).then(Vec::new);
         Errors {
             o,
             totals: BTreeMap::new(),
@@ -441,7 +441,7 @@ impl<'a> Errors<'a> {
     }
 
     fn event_name(&self, n: u16) -> Option<&str> {
-        self.o.settings.events.get(n).map(|e| e.name.as_str())
+        self.o.ctx.events.get(n).map(|e| e.name.as_str())
     }
 }
 
@@ -551,7 +551,7 @@ impl Report for Errors<'_> {
         } else {
             writeln!(self.o.out, "\ntotal by errno and event:")?;
         }
-        let events = &self.o.settings.events;
+        let events = &self.o.ctx.events;
         for ((errno, event), count) in totals {
             writeln!(
                 self.o.out,
@@ -615,7 +615,7 @@ impl Report for Net<'_> {
                 .cmp(&(y.event, &y.address, !y.success, y.errno))
         });
         for n in rows {
-            let op = self.o.settings.events.get(n.event).map_or_else(
+            let op = self.o.ctx.events.get(n.event).map_or_else(
                 || n.event.to_string(),
                 |e| e.name.trim_start_matches("AUE_").to_ascii_lowercase(),
             );

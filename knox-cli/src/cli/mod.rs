@@ -444,7 +444,7 @@ fn json_on(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> io::Result
     let problems = pipeline::run(
         &s.sources,
         &s.loop_options(),
-        &|| crate::json::Lines::new(s),
+        &|| crate::json::Lines::new(s.context(), &s.filter),
         &mut Writer { out },
         err,
     )?;
@@ -544,11 +544,12 @@ fn run_export(
         output: O,
         err: &mut dyn Write,
     ) -> io::Result<crate::report::Problems> {
-        let mut sink = Fill::new(format, s, output);
+        let progress = crate::progress::Progress::new(&s.sources, s.progress_bar);
+        let mut sink = Fill::new(format, s.context(), output, progress);
         let problems = pipeline::run(
             &s.sources,
             &s.loop_options(),
-            &|| Lines::new(format, s),
+            &|| Lines::new(format, s.context(), &s.acts, &s.filter),
             &mut sink,
             err,
         )?;
@@ -684,7 +685,7 @@ fn commands_on(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<i32> {
-    let mut sink = crate::commands::Commands::new(s, opts, out);
+    let mut sink = crate::commands::Commands::new(s.context(), opts, out);
     let problems = run_facts(s, &mut sink, err)?;
     if let Some(pid) = sink.pid_missing() {
         writeln!(err, "knox commands: no process {pid} in the input")?;
@@ -788,7 +789,7 @@ fn activity_on(
     // Followed and live input is printed as it comes, not when a buffer fills.
     let streaming = s.streaming();
     let mut out = Flushing { out, streaming };
-    let o = Out::new(&mut out, a.json, s).titles(!a.no_header);
+    let o = Out::new(&mut out, a.json, s.context()).titles(!a.no_header);
     let mut report: Box<dyn Report + '_> = match kind {
         Kind::Ps(sort) => {
             let default = if streaming {
@@ -1019,7 +1020,7 @@ fn hunt_on(
 ) -> io::Result<Hunted> {
     let streaming = s.streaming();
     let mut out = Flushing { out, streaming };
-    let mut sink = crate::hunt::Hunt::new(rules, s, format, &mut out, reaction);
+    let mut sink = crate::hunt::Hunt::new(rules, s.context(), format, &mut out, reaction);
     let problems = run_facts(s, &mut sink, err)?;
     let counts = sink.counts;
     let worst = sink.worst();

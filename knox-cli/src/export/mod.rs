@@ -18,7 +18,7 @@ use bytes::Bytes;
 use knox_model::{Event, Host, Model, Process};
 
 use crate::pipeline::{Mapper, Sink, SourceInfo};
-use crate::settings::Settings;
+use crate::settings::Context;
 use crate::time::Clock;
 
 /// The byte that starts a marker.
@@ -34,7 +34,7 @@ pub trait Format: Sync {
 
 /// What a line's writer keeps between records (one per thread).
 pub struct Writer<'s> {
-    pub settings: &'s Settings,
+    pub ctx: Context<'s>,
     /// This thread's account names (its own cache).
     pub accounts: &'s crate::accounts::Accounts,
     pub src: &'s SourceInfo,
@@ -47,10 +47,9 @@ pub struct At<'m> {
     pub model: &'m Model<Cache>,
     pub host: Host,
     pub ev: &'m Event,
-    pub settings: &'m Settings,
+    pub ctx: Context<'m>,
     /// The subject's process before the record (an exec's actor is the program it replaced).
     pub before: Option<&'m [u8]>,
-    pub clock: &'m mut Clock,
 }
 
 impl At<'_> {
@@ -111,7 +110,9 @@ pub struct Part {
 /// The loop's threads: facts and lines.
 pub struct Lines<'s, F: Format> {
     format: &'s F,
-    settings: &'s Settings,
+    ctx: Context<'s>,
+    acts: &'s knox_model::Acts,
+    filter: &'s crate::filter::Filter,
     accounts: crate::accounts::Accounts,
     clock: Clock,
     scratch: Vec<u8>,
@@ -119,12 +120,20 @@ pub struct Lines<'s, F: Format> {
 }
 
 impl<'s, F: Format> Lines<'s, F> {
-    pub fn new(format: &'s F, settings: &'s Settings) -> Lines<'s, F> {
+    /// The lines of `format`, for the records `filter` selects; `acts` classifies events.
+    pub fn new(
+        format: &'s F,
+        ctx: Context<'s>,
+        acts: &'s knox_model::Acts,
+        filter: &'s crate::filter::Filter,
+    ) -> Lines<'s, F> {
         Lines {
             format,
-            settings,
-            accounts: settings.accounts.clone(),
-            clock: settings.json_clock(),
+            ctx,
+            acts,
+            filter,
+            accounts: ctx.accounts.clone(),
+            clock: ctx.json_clock(),
             scratch: Vec::new(),
             part: Part::default(),
         }
@@ -140,19 +149,19 @@ impl<F: Format> Mapper for Lines<'_, F> {
         batch: &Batch,
         rec: &Record<'_>,
     ) -> Option<bsm_format::Error> {
-        let ev = match Event::parse(rec, &self.settings.acts) {
+        let ev = match Event::parse(rec, self.acts) {
             Ok(Some(ev)) => ev,
             Ok(None) => return None,
             Err(e) => return Some(e),
         };
         let error = ev.error.clone();
-        let selected = self.settings.filter.matches(rec);
+        let selected = self.filter.matches(rec);
         if selected {
             let mut w = Writer {
-                settings: self.settings,
+                ctx: self.ctx,
                 accounts: &self.accounts,
                 src,
-                clock: std::mem::replace(&mut self.clock, Clock::json(self.settings.zone, false)),
+                clock: std::mem::replace(&mut self.clock, Clock::json(self.ctx.zone, false)),
                 scratch: std::mem::take(&mut self.scratch),
             };
             self.format.line(&mut self.part.lines, &mut w, &ev, rec);
@@ -242,9 +251,8 @@ impl Output for Stream<'_> {
 /// In order: the model takes each record, and its line's markers are filled.
 pub struct Fill<'s, F: Format, O: Output> {
     format: &'s F,
-    settings: &'s Settings,
+    ctx: Context<'s>,
     model: Model<Cache>,
-    clock: Clock,
     pub output: O,
     line: Vec<u8>,
     /// Lines written.
@@ -254,16 +262,21 @@ pub struct Fill<'s, F: Format, O: Output> {
 }
 
 impl<'s, F: Format, O: Output> Fill<'s, F, O> {
-    pub fn new(format: &'s F, settings: &'s Settings, output: O) -> Fill<'s, F, O> {
+    /// Fills the lines in order; `progress` is the bar of a long export.
+    pub fn new(
+        format: &'s F,
+        ctx: Context<'s>,
+        output: O,
+        progress: crate::progress::Progress,
+    ) -> Fill<'s, F, O> {
         Fill {
             format,
-            settings,
+            ctx,
             model: Model::new(),
-            clock: settings.json_clock(),
             output,
             line: Vec::new(),
             written: 0,
-            progress: crate::progress::Progress::new(&settings.sources, settings.progress_bar),
+            progress,
         }
     }
 }
@@ -285,9 +298,8 @@ impl<F: Format, O: Output> Sink<Part> for Fill<'_, F, O> {
                     model: &self.model,
                     host,
                     ev: &item.ev,
-                    settings: self.settings,
+                    ctx: self.ctx,
                     before: None,
-                    clock: &mut self.clock,
                 };
                 if at.subject().is_some() {
                     self.format.fill(b'A', &mut before, &at);
@@ -299,9 +311,8 @@ impl<F: Format, O: Output> Sink<Part> for Fill<'_, F, O> {
                     model: &self.model,
                     host,
                     ev: &item.ev,
-                    settings: self.settings,
+                    ctx: self.ctx,
                     before: Some(&before[..]).filter(|b| !b.is_empty()),
-                    clock: &mut self.clock,
                 };
                 let format = self.format;
                 match self.output.buffer() {

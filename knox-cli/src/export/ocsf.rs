@@ -87,7 +87,7 @@ impl Format for Ocsf {
         let device = Device::of(w.src.host.as_deref(), rec);
         let map = mapping_of(ev, &device);
         let (cat_uid, cat_name) = map.class.category();
-        let info = w.settings.events.get(ev.event.0);
+        let info = w.ctx.events.get(ev.event.0);
         let mut o = Obj::new(out);
         o.u64("class_uid", map.class.uid() as u64);
         o.str("class_name", map.class.name());
@@ -330,7 +330,7 @@ fn process(
             pp.end();
         }
         if let Some(s) = p.subject {
-            user(o.key("user"), s.euid, &at.settings.accounts);
+            user(o.key("user"), s.euid, at.ctx.accounts);
             // Ids as the kernel's signed ints: an unset audit user is -1.
             o.i64("auid", s.auid as i32 as i64);
             o.i64("euid", s.euid as i32 as i64);

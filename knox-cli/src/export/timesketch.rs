@@ -13,7 +13,7 @@ pub struct Timesketch;
 
 impl Format for Timesketch {
     fn line(&self, out: &mut Vec<u8>, w: &mut Writer<'_>, ev: &Event<&[u8]>, _: &Record<'_>) {
-        let s = w.settings;
+        let s = w.ctx;
         let info = s.events.get(ev.event.0);
         let name = info.map(|e| e.name.as_str());
         let outcome = match ev.outcome() {
