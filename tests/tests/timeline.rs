@@ -152,3 +152,22 @@ fn the_timeline_page_renders_in_chromium() {
         "no screenshot"
     );
 }
+
+#[test]
+fn a_page_that_cannot_be_written_is_said_as_such() {
+    let sample = root().join("corpus/sample.bsm");
+    let args = [
+        "knox",
+        "timeline",
+        "--html",
+        "/nonexistent-dir/page.html",
+        sample.to_str().unwrap(),
+    ];
+    let (code, out, err) = knox::cli::run_on_bytes(&args, b"").unwrap();
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert_eq!(
+        String::from_utf8(err).unwrap(),
+        "knox timeline: cannot write the page /nonexistent-dir/page.html: No such file or directory\n"
+    );
+}

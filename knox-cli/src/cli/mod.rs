@@ -856,7 +856,11 @@ fn run_timeline(
         Box::new(&mut *out)
     } else {
         let f = std::fs::File::create(&a.html).map_err(|e| {
-            Error::Unusable(crate::report::unreadable(&a.html.display().to_string(), &e))
+            let path = a.html.display();
+            Error::Unusable(format!(
+                "cannot write the page {path}: {}",
+                crate::report::io_text(&e)
+            ))
         })?;
         Box::new(io::BufWriter::new(f))
     };
