@@ -8,38 +8,37 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use crate::ids::TokenId;
 
+/// What every header starts with: the record's size, the version, the event and its modifier.
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub(crate) struct HeaderStart {
+    pub size: U32,
+    pub version: u8,
+    pub event: U16,
+    pub modifier: U16,
+}
+
 /// header32 ([`TokenId::HEADER32`]).
 #[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Header32 {
-    pub size: U32,
-    pub version: u8,
-    pub event: U16,
-    pub modifier: U16,
-    pub sec: U32,
-    pub msec: U32,
+    pub start: HeaderStart,
+    pub time: Time32,
 }
 
-/// header64 (0x74).
+/// header64 ([`TokenId::HEADER64`]).
 #[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct Header64 {
-    pub size: U32,
-    pub version: u8,
-    pub event: U16,
-    pub modifier: U16,
-    pub sec: U64,
-    pub msec: U64,
+    pub start: HeaderStart,
+    pub time: Time64,
 }
 
-/// The start of header32_ex and header64_ex (0x15, 0x79): the host address and the time follow.
+/// The start of header32_ex and header64_ex: the host address and the time follow.
 #[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub(crate) struct HeaderEx {
-    pub size: U32,
-    pub version: u8,
-    pub event: U16,
-    pub modifier: U16,
+    pub start: HeaderStart,
     pub address_type: U32,
 }
 
@@ -57,6 +56,34 @@ pub(crate) struct Time32 {
 pub(crate) struct Time64 {
     pub sec: U64,
     pub msec: U64,
+}
+
+impl Time32 {
+    /// The time as written (32-bit fields: values past them are cut, as producers' are).
+    pub fn new(t: crate::Time) -> Time32 {
+        Time32 {
+            sec: U32::new(t.sec as u32),
+            msec: U32::new(t.msec as u32),
+        }
+    }
+
+    pub fn get(&self) -> crate::Time {
+        crate::Time::new(self.sec.get() as u64, self.msec.get() as u64)
+    }
+}
+
+impl Time64 {
+    /// The time as written.
+    pub fn new(t: crate::Time) -> Time64 {
+        Time64 {
+            sec: U64::new(t.sec),
+            msec: U64::new(t.msec),
+        }
+    }
+
+    pub fn get(&self) -> crate::Time {
+        crate::Time::new(self.sec.get(), self.msec.get())
+    }
 }
 
 /// The ids every subject and process token starts with.

@@ -548,15 +548,16 @@ impl When {
 pub fn classify(name: &str, classes: &str) -> Act {
     let n = name.strip_prefix("AUE_").unwrap_or(name);
     let n = n.strip_prefix("DARWIN_").unwrap_or(n).to_ascii_uppercase();
-    for (when, act) in RULES {
-        if when.holds(&n, classes) {
-            return match (when, open_mode(&n)) {
-                (Open, Some(mode)) => Act::File(FileOp::Open(mode)),
-                _ => *act,
-            };
-        }
-    }
-    Act::Other
+    RULES
+        .iter()
+        .find(|(when, _)| when.holds(&n, classes))
+        .map_or(Act::Other, |(when, act)| match (when, act) {
+            // An open's act carries the mode its name gives.
+            (Open, Act::File(FileOp::Open(_))) => {
+                open_mode(&n).map_or(*act, |m| Act::File(FileOp::Open(m)))
+            }
+            _ => *act,
+        })
 }
 
 /// The open mode an open event's name gives (`OPEN_RWTC`, `OPENAT_W`, `OPEN_EXTENDED_RC`);

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use zerocopy::byteorder::big_endian::{U16, U32, U64};
+use zerocopy::byteorder::big_endian::{U16, U32};
 
 use crate::cursor::Cursor;
 use crate::error::{Error, ErrorKind};
@@ -103,25 +103,14 @@ pub struct Header {
 impl Header {
     #[inline(always)]
     pub(crate) fn decode(c: &mut Cursor<'_>, kind: HeaderKind) -> Result<Header, Error> {
-        let header = |size: U32, version, event: U16, modifier: U16, host, time| Header {
-            kind,
-            size: size.get(),
-            version,
-            event: EventType(event.get()),
-            modifier: Modifier::from_bits_retain(modifier.get()),
-            host,
-            time,
-        };
-        Ok(match kind {
+        let (start, host, time) = match kind {
             HeaderKind::Header32 => {
                 let l = c.layout::<layout::Header32>()?;
-                let time = Time::new(l.sec.get() as u64, l.msec.get() as u64);
-                header(l.size, l.version, l.event, l.modifier, None, time)
+                (&l.start, None, l.time.get())
             }
             HeaderKind::Header64 => {
                 let l = c.layout::<layout::Header64>()?;
-                let time = Time::new(l.sec.get(), l.msec.get());
-                header(l.size, l.version, l.event, l.modifier, None, time)
+                (&l.start, None, l.time.get())
             }
             HeaderKind::Header32Ex | HeaderKind::Header64Ex => {
                 let l = c.layout::<layout::HeaderEx>()?;
@@ -131,14 +120,21 @@ impl Header {
                     other => HostAddress::Invalid(other),
                 };
                 let time = if kind.is_64() {
-                    let t = c.layout::<layout::Time64>()?;
-                    Time::new(t.sec.get(), t.msec.get())
+                    c.layout::<layout::Time64>()?.get()
                 } else {
-                    let t = c.layout::<layout::Time32>()?;
-                    Time::new(t.sec.get() as u64, t.msec.get() as u64)
+                    c.layout::<layout::Time32>()?.get()
                 };
-                header(l.size, l.version, l.event, l.modifier, Some(host), time)
+                (&l.start, Some(host), time)
             }
+        };
+        Ok(Header {
+            kind,
+            size: start.size.get(),
+            version: start.version,
+            event: EventType(start.event.get()),
+            modifier: Modifier::from_bits_retain(start.modifier.get()),
+            host,
+            time,
         })
     }
 
@@ -154,32 +150,22 @@ impl Header {
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         wire::u8(out, self.kind.id().0);
-        let (size, version) = (U32::new(self.size), self.version);
-        let (event, modifier) = (U16::new(self.event.0), U16::new(self.modifier.bits()));
-        let (sec, msec) = (self.time.sec, self.time.msec);
+        let start = layout::HeaderStart {
+            size: U32::new(self.size),
+            version: self.version,
+            event: U16::new(self.event.0),
+            modifier: U16::new(self.modifier.bits()),
+        };
+        let t = self.time;
         match self.kind {
-            HeaderKind::Header32 => wire::layout(
-                out,
-                &layout::Header32 {
-                    size,
-                    version,
-                    event,
-                    modifier,
-                    sec: U32::new(sec as u32),
-                    msec: U32::new(msec as u32),
-                },
-            ),
-            HeaderKind::Header64 => wire::layout(
-                out,
-                &layout::Header64 {
-                    size,
-                    version,
-                    event,
-                    modifier,
-                    sec: U64::new(sec),
-                    msec: U64::new(msec),
-                },
-            ),
+            HeaderKind::Header32 => {
+                let time = layout::Time32::new(t);
+                wire::layout(out, &layout::Header32 { start, time });
+            }
+            HeaderKind::Header64 => {
+                let time = layout::Time64::new(t);
+                wire::layout(out, &layout::Header64 { start, time });
+            }
             HeaderKind::Header32Ex | HeaderKind::Header64Ex => {
                 let (address_type, address) = match &self.host {
                     Some(HostAddress::Ip(a)) => (a.type_code(), a.bytes()),
@@ -187,21 +173,18 @@ impl Header {
                     None => (0, &[][..]),
                 };
                 let address_type = U32::new(address_type);
-                let start = layout::HeaderEx {
-                    size,
-                    version,
-                    event,
-                    modifier,
-                    address_type,
-                };
-                wire::layout(out, &start);
+                wire::layout(
+                    out,
+                    &layout::HeaderEx {
+                        start,
+                        address_type,
+                    },
+                );
                 out.extend_from_slice(address);
                 if self.kind.is_64() {
-                    let (sec, msec) = (U64::new(sec), U64::new(msec));
-                    wire::layout(out, &layout::Time64 { sec, msec });
+                    wire::layout(out, &layout::Time64::new(t));
                 } else {
-                    let (sec, msec) = (U32::new(sec as u32), U32::new(msec as u32));
-                    wire::layout(out, &layout::Time32 { sec, msec });
+                    wire::layout(out, &layout::Time32::new(t));
                 }
             }
         }

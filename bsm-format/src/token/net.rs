@@ -5,6 +5,7 @@
 //! [`port_be`] reads them as big-endian; xnu's sockinet128 swaps them (FORMAT.md §1.2, Q3).
 
 use serde::Serialize;
+use zerocopy::byteorder::big_endian::U16;
 
 use crate::cursor::Cursor;
 use crate::error::{Error, ErrorKind};
@@ -266,10 +267,7 @@ impl SockInet {
                 Address::V6(_) => TokenId::SOCKINET128.0,
             },
         );
-        let (family, port) = (
-            zerocopy::byteorder::big_endian::U16::new(self.family),
-            self.port,
-        );
+        let (family, port) = (U16::new(self.family), self.port);
         match self.addr {
             Address::V4(addr) => wire::layout(out, &layout::SockInet32 { family, port, addr }),
             Address::V6(addr) => wire::layout(out, &layout::SockInet128 { family, port, addr }),

@@ -124,55 +124,51 @@ impl Subject {
             pid: U32::new(self.pid),
             sid: U32::new(self.sid),
         };
-        let port = self.tid.port;
-        let address_type = U32::new(self.tid.addr.type_code());
-        // Non-_ex tokens carry only an IPv4 address.
-        let v4 = match self.tid.addr {
-            Address::V4(a) => a,
-            Address::V6(a) => [a[12], a[13], a[14], a[15]],
-        };
-        match (self.width, self.ex) {
-            (Width::W32, false) => {
-                let port = U32::new(port as u32);
-                wire::layout(
+        let (port32, port64) = (U32::new(self.tid.port as u32), U64::new(self.tid.port));
+        if self.ex {
+            let address_type = U32::new(self.tid.addr.type_code());
+            match self.width {
+                Width::W32 => wire::layout(
+                    out,
+                    &layout::Subject32Ex {
+                        ids,
+                        port: port32,
+                        address_type,
+                    },
+                ),
+                Width::W64 => wire::layout(
+                    out,
+                    &layout::Subject64Ex {
+                        ids,
+                        port: port64,
+                        address_type,
+                    },
+                ),
+            }
+            out.extend_from_slice(self.tid.addr.bytes());
+        } else {
+            // Non-_ex tokens carry only an IPv4 address.
+            let addr = match self.tid.addr {
+                Address::V4(a) => a,
+                Address::V6(a) => [a[12], a[13], a[14], a[15]],
+            };
+            match self.width {
+                Width::W32 => wire::layout(
                     out,
                     &layout::Subject32 {
                         ids,
-                        port,
-                        addr: v4,
+                        port: port32,
+                        addr,
                     },
-                );
-            }
-            (Width::W64, false) => {
-                let port = U64::new(port);
-                wire::layout(
+                ),
+                Width::W64 => wire::layout(
                     out,
                     &layout::Subject64 {
                         ids,
-                        port,
-                        addr: v4,
+                        port: port64,
+                        addr,
                     },
-                );
-            }
-            (Width::W32, true) => {
-                let port = U32::new(port as u32);
-                let l = layout::Subject32Ex {
-                    ids,
-                    port,
-                    address_type,
-                };
-                wire::layout(out, &l);
-                out.extend_from_slice(self.tid.addr.bytes());
-            }
-            (Width::W64, true) => {
-                let port = U64::new(port);
-                let l = layout::Subject64Ex {
-                    ids,
-                    port,
-                    address_type,
-                };
-                wire::layout(out, &l);
-                out.extend_from_slice(self.tid.addr.bytes());
+                ),
             }
         }
     }

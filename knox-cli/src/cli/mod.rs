@@ -107,27 +107,35 @@ pub fn run(cli: Cli, env: &Env, out: &mut dyn Write, err: &mut dyn Write) -> io:
 }
 
 impl Command {
+    /// The reading tool the command runs, if it is one.
+    fn tool(&self) -> Option<Tool> {
+        Some(match self {
+            Command::Stats { .. } => Tool::Stats,
+            Command::Praudit(_) => Tool::Praudit,
+            Command::Auditreduce(_) => Tool::Auditreduce,
+            Command::Hunt(_) => Tool::Hunt,
+            Command::Verify(_) => Tool::Verify,
+            Command::Export(_) => Tool::Export,
+            Command::Commands(_) => Tool::Commands,
+            Command::Json(_) => Tool::Json,
+            Command::Ps { .. } => Tool::Ps,
+            Command::Tree(_) => Tool::Tree,
+            Command::Errors(_) => Tool::Errors,
+            Command::Net(_) => Tool::Net,
+            Command::Files { .. } => Tool::Files,
+            Command::Timeline(_) => Tool::Timeline,
+            Command::Auditpipe(_) => Tool::Auditpipe,
+            Command::Auditon { .. } | Command::Completions { .. } | Command::Man => return None,
+        })
+    }
+
     /// The command's name at the head of its messages.
     fn name(&self) -> &'static str {
-        match self {
-            Command::Stats { .. } => Tool::Stats.name(),
-            Command::Praudit(_) => Tool::Praudit.name(),
-            Command::Auditreduce(_) => Tool::Auditreduce.name(),
-            Command::Hunt(_) => Tool::Hunt.name(),
-            Command::Verify(_) => Tool::Verify.name(),
-            Command::Export(_) => Tool::Export.name(),
-            Command::Commands(_) => Tool::Commands.name(),
-            Command::Json(_) => Tool::Json.name(),
-            Command::Ps { .. } => Tool::Ps.name(),
-            Command::Tree(_) => Tool::Tree.name(),
-            Command::Errors(_) => Tool::Errors.name(),
-            Command::Net(_) => Tool::Net.name(),
-            Command::Files { .. } => Tool::Files.name(),
-            Command::Timeline(_) => Tool::Timeline.name(),
-            Command::Auditpipe(_) => Tool::Auditpipe.name(),
-            Command::Auditon { .. } => "knox auditon",
-            Command::Completions { .. } => "knox completions",
-            Command::Man => "knox man",
+        match (self.tool(), self) {
+            (Some(tool), _) => tool.name(),
+            (None, Command::Completions { .. }) => "knox completions",
+            (None, Command::Man) => "knox man",
+            (None, _) => "knox auditon",
         }
     }
 }
@@ -1156,17 +1164,15 @@ impl Prepared {
     pub fn new(args: &[&str]) -> Result<Prepared, Error> {
         use clap::Parser;
         let cli = Cli::try_parse_from(args).map_err(|e| Error::usage(e.to_string()))?;
-        let (kind, read, tool): (Option<Kind>, &ReadArgs, Tool) = match &cli.command {
-            Command::Praudit(a) => (None, &a.read, Tool::Praudit),
-            Command::Json(a) => (None, &a.read, Tool::Json),
-            Command::Commands(a) => (None, &a.read, Tool::Commands),
-            Command::Ps { common, sort } => {
-                (Some(Kind::Ps(sort.map(Into::into))), &common.read, Tool::Ps)
-            }
-            Command::Tree(a) => (Some(Kind::Tree), &a.read, Tool::Tree),
-            Command::Errors(a) => (Some(Kind::Errors), &a.read, Tool::Errors),
-            Command::Net(a) => (Some(Kind::Net), &a.read, Tool::Net),
-            Command::Hunt(a) => (None, &a.read, Tool::Hunt),
+        let (kind, read): (Option<Kind>, &ReadArgs) = match &cli.command {
+            Command::Praudit(a) => (None, &a.read),
+            Command::Json(a) => (None, &a.read),
+            Command::Commands(a) => (None, &a.read),
+            Command::Ps { common, sort } => (Some(Kind::Ps(sort.map(Into::into))), &common.read),
+            Command::Tree(a) => (Some(Kind::Tree), &a.read),
+            Command::Errors(a) => (Some(Kind::Errors), &a.read),
+            Command::Net(a) => (Some(Kind::Net), &a.read),
+            Command::Hunt(a) => (None, &a.read),
             Command::Files {
                 common, by_path, ..
             } => (
@@ -1175,10 +1181,14 @@ impl Prepared {
                     by_path: *by_path,
                 }),
                 &common.read,
-                Tool::Files,
             ),
             _ => return Err(Error::usage("not a reading tool")),
         };
+        // Every arm above is a reading tool.
+        let tool = cli
+            .command
+            .tool()
+            .ok_or_else(|| Error::usage("not a reading tool"))?;
         let no_input = Inputs::files(&[]);
         let settings = settings(
             &Env::default(),
