@@ -51,6 +51,25 @@ pub struct Given<'a> {
     pub stdin: Option<Arc<[u8]>>,
 }
 
+impl Given<'static> {
+    /// The defaults (local times, this machine's names, every record, one thread), with these
+    /// tables.
+    pub fn tables(events: TableFiles) -> Given<'static> {
+        Given {
+            utc: false,
+            json_zone: false,
+            threads: Some(1),
+            batch_bytes: None,
+            host: None,
+            passwd: None,
+            group: None,
+            events,
+            select: Default::default(),
+            stdin: None,
+        }
+    }
+}
+
 /// Everything a reading tool needs, resolved from the command line.
 pub struct Settings {
     /// The tool, as messages name it (`knox ps`).

@@ -1,5 +1,5 @@
-//! Command-line syntax (clap derive): what the user may type. [`crate::settings`] resolves it
-//! once into what the tools read.
+//! Command-line syntax (clap derive): what the user may type. [`super::resolve`] turns it,
+//! once, into each tool's options.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -491,27 +491,6 @@ pub struct PrauditArgs {
     pub read: ReadArgs,
 }
 
-impl PrauditArgs {
-    /// praudit's default output (no flags) over these reading options.
-    pub fn plain(read: ReadArgs) -> PrauditArgs {
-        PrauditArgs {
-            oneline: false,
-            numeric: false,
-            sync: false,
-            xml: false,
-            raw: false,
-            short: false,
-            delim: None,
-            safe: false,
-            stream: StreamArgs {
-                follow: false,
-                live: None,
-            },
-            read,
-        }
-    }
-}
-
 /// `praudit ...` when the binary is invoked under that name.
 #[derive(Debug, Parser)]
 #[command(name = "praudit", version, about = "knox praudit: print BSM audit trails as OpenBSM's praudit does", after_help = PRAUDIT_HELP)]
@@ -610,4 +589,16 @@ pub enum PipeFormat {
     Json,
     /// Command lines as `knox commands`.
     Commands,
+}
+
+impl From<PipeFormat> for crate::tools::live::Format {
+    fn from(f: PipeFormat) -> Self {
+        use crate::tools::live::Format;
+        match f {
+            PipeFormat::Raw => Format::Raw,
+            PipeFormat::Praudit => Format::Praudit,
+            PipeFormat::Json => Format::Json,
+            PipeFormat::Commands => Format::Commands,
+        }
+    }
 }
