@@ -12,7 +12,7 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     /// A file that knox was told to read (an event table, an account file) cannot be.
-    #[error("{what}{}: {}", path.display(), crate::report::io_text(.source))]
+    #[error("{what}{}: {}", path.display(), knox_read::problem::io_text(.source))]
     Read {
         /// What the file is (`"event table "`), as the message names it before its path.
         what: &'static str,
@@ -29,7 +29,7 @@ pub enum Error {
     #[error("{0}")]
     System(String),
     /// Writing the output or the messages failed (a closed pipe among them).
-    #[error("{}", crate::report::io_text(.0))]
+    #[error("{}", knox_read::problem::io_text(.0))]
     Io(#[from] std::io::Error),
 }
 

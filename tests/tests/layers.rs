@@ -1,6 +1,7 @@
 //! The code's layers point one way: within each crate, no two top-level modules or folders use
-//! each other (directly or round a longer circle), and in knox-cli the command line (clap,
-//! terminal checks, printing) stays in `cli/` and `main.rs`.
+//! each other (directly or round a longer circle); knox-cli's folders are layers, each using
+//! only those below it (command line, tools, output, reading, then errors and times); and the
+//! command line (clap, terminal checks, printing) stays in `cli/` and `main.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -181,4 +182,54 @@ fn the_command_line_stays_in_its_folder() {
         }
     }
     assert!(misplaced.is_empty(), "{misplaced:#?}");
+}
+
+/// knox-cli's layers, top down: a unit may use only those below it.
+const KNOX_CLI_LAYERS: [&[&str]; 5] = [
+    &["cli"],
+    &["tools"],
+    &["output"],
+    &["read"],
+    &["error", "time"],
+];
+
+/// The uses in knox-cli that do not point down its layers, and the units in no layer.
+fn knox_cli_misplaced(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+    let layer = |u: &str| KNOX_CLI_LAYERS.iter().position(|l| l.contains(&u));
+    let mut bad = Vec::new();
+    for (u, vs) in edges {
+        for v in vs {
+            match (layer(u), layer(v)) {
+                (Some(a), Some(b)) if a < b => {}
+                (Some(_), Some(_)) => bad.push(format!("{u} uses {v}, which is not below it")),
+                _ => bad.push(format!("{u} uses {v}: a unit in no layer")),
+            }
+        }
+    }
+    bad
+}
+
+#[test]
+fn knox_cli_layers_point_down() {
+    let src = root().join("knox-cli/src");
+    let edges = uses(&src);
+    assert!(edges.contains_key("cli") && edges.contains_key("tools"));
+    let bad = knox_cli_misplaced(&edges);
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+#[test]
+fn the_layer_check_finds_uses_that_point_up() {
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (a, b) in [("cli", "tools"), ("output", "tools"), ("read", "misc")] {
+        edges.entry(a.into()).or_default().insert(b.into());
+    }
+    let bad = knox_cli_misplaced(&edges);
+    assert_eq!(
+        bad,
+        [
+            "output uses tools, which is not below it",
+            "read uses misc: a unit in no layer"
+        ]
+    );
 }

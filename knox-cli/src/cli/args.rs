@@ -536,9 +536,9 @@ pub enum AuditonAction {
     Kmask,
 }
 
-impl From<AuditonAction> for crate::auditon::Action {
+impl From<AuditonAction> for crate::output::auditon::Action {
     fn from(a: AuditonAction) -> Self {
-        use crate::auditon::Action;
+        use crate::output::auditon::Action;
         match a {
             AuditonAction::Policy { set, unset } => Action::Policy { set, unset },
             AuditonAction::Pmask { pid, set, unset } => Action::Pmask { pid, set, unset },
@@ -565,9 +565,9 @@ pub enum PsSortArg {
     Exit,
 }
 
-impl From<PsSortArg> for crate::activity::print::PsSort {
+impl From<PsSortArg> for crate::output::activity::print::PsSort {
     fn from(s: PsSortArg) -> Self {
-        use crate::activity::print::PsSort;
+        use crate::output::activity::print::PsSort;
         match s {
             PsSortArg::Start => PsSort::Start,
             PsSortArg::Pid => PsSort::Pid,

@@ -12,7 +12,7 @@ mod resolve;
 pub mod select;
 
 use crate::error::Error;
-use crate::settings::{Inputs, Settings};
+use crate::read::settings::{Inputs, Settings};
 use crate::tools::activity::Kind;
 use crate::tools::{self, Reader, Tool};
 pub use crate::tools::{Env, Terminals};
@@ -132,7 +132,7 @@ fn dispatch(cli: Cli, env: &Env, out: &mut dyn Write, err: &mut dyn Write) -> Re
     match &cli.command {
         Command::Stats { json, read } => {
             resolve::json_zone_needs_json(*json, read.json_zone)?;
-            tools::reading::stats(resolve::files(read), *json, env, out, err)
+            tools::records::stats(resolve::files(read), *json, env, out, err)
         }
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -146,7 +146,7 @@ fn dispatch(cli: Cli, env: &Env, out: &mut dyn Write, err: &mut dyn Write) -> Re
         }
         Command::Praudit(args) => praudit(args, env, out, err),
         Command::Auditreduce(args) => {
-            tools::reading::auditreduce(resolve::reduce(args), env, out, err)
+            tools::records::auditreduce(resolve::reduce(args), env, out, err)
         }
         Command::Hunt(args) if args.fields => {
             out.write_all(knox_model::sigma::markdown().as_bytes())?;
@@ -157,7 +157,7 @@ fn dispatch(cli: Cli, env: &Env, out: &mut dyn Write, err: &mut dyn Write) -> Re
             tools::hunt::run(reading, &resolve::hunt(args), env, out, err)
         }
         Command::Verify(args) => {
-            tools::reading::verify(resolve::verify(args)?, args.json, env, out, err)
+            tools::records::verify(resolve::verify(args)?, args.json, env, out, err)
         }
         Command::Export(args) if args.ocsf_mapping => {
             out.write_all(knox_model::ocsf::markdown().as_bytes())?;
@@ -177,7 +177,7 @@ fn dispatch(cli: Cli, env: &Env, out: &mut dyn Write, err: &mut dyn Write) -> Re
             let reading = resolve::streams(&args.stream, &args.read, "ex");
             tools::commands::run(reading, opts, env, out, err)
         }
-        Command::Json(args) => tools::reading::json(
+        Command::Json(args) => tools::records::json(
             resolve::streams(&args.stream, &args.read, "all"),
             env,
             out,
@@ -259,8 +259,8 @@ impl Prepared {
     /// Runs the tool on `input` (read as stdin would be); returns the exit code, stdout and
     /// stderr.
     pub fn run(&mut self, input: &[u8]) -> io::Result<(i32, Vec<u8>, Vec<u8>)> {
-        let source = crate::input::Source::Memory(input.into());
-        let info = crate::pipeline::SourceInfo {
+        let source = crate::read::input::Source::Memory(input.into());
+        let info = crate::read::pipeline::SourceInfo {
             name: "-".into(),
             host: None,
             streaming: false,

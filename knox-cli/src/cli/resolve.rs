@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::args::*;
 use crate::error::Error;
-use crate::settings::{Given, Inputs};
+use crate::read::settings::{Given, Inputs};
 use crate::tools::{self, Reading};
 
 impl<'a> From<&'a ReadArgs> for Given<'a> {
@@ -101,7 +101,7 @@ pub(super) fn json_zone_needs_json(json: bool, json_zone: bool) -> Result<(), Er
 pub(super) fn praudit(args: &PrauditArgs) -> Result<tools::praudit::Options, Error> {
     json_zone_needs_json(false, args.read.json_zone)?;
     Ok(tools::praudit::Options {
-        print: crate::praudit::Options {
+        print: crate::output::praudit::Options {
             oneline: args.oneline,
             raw: args.raw,
             short: args.short,
@@ -131,10 +131,10 @@ fn os_bytes(s: std::ffi::OsString) -> Vec<u8> {
 }
 
 /// `knox commands`' report options.
-pub(super) fn commands(args: &CommandsCmd) -> Result<crate::commands::Options, Error> {
+pub(super) fn commands(args: &CommandsCmd) -> Result<crate::output::commands::Options, Error> {
     json_zone_needs_json(args.json, args.read.json_zone)?;
-    use crate::commands::Which;
-    Ok(crate::commands::Options {
+    use crate::output::commands::Which;
+    Ok(crate::output::commands::Options {
         long: args.long,
         no_header: args.no_header,
         env: args.env,
@@ -170,7 +170,7 @@ pub(super) fn files_kind(
     by_path: bool,
 ) -> Result<tools::activity::Kind, Error> {
     let glob = path
-        .map(crate::glob::glob_regex)
+        .map(crate::read::glob::glob_regex)
         .transpose()
         .map_err(|e| Error::usage(format!("bad --path: {e}")))?;
     Ok(tools::activity::Kind::Files { glob, by_path })
@@ -193,14 +193,14 @@ pub(super) fn timeline(a: &TimelineCmd) -> tools::activity::Timeline {
 }
 
 /// How `knox hunt` writes its matches (`--json` is `--format json`).
-pub(super) fn hunt_format(args: &HuntCmd) -> crate::hunt::Format {
+pub(super) fn hunt_format(args: &HuntCmd) -> crate::output::hunt::Format {
     if args.json {
-        return crate::hunt::Format::Json;
+        return crate::output::hunt::Format::Json;
     }
     match args.format {
-        HuntFormat::Text => crate::hunt::Format::Text,
-        HuntFormat::Json => crate::hunt::Format::Json,
-        HuntFormat::Ocsf => crate::hunt::Format::Ocsf,
+        HuntFormat::Text => crate::output::hunt::Format::Text,
+        HuntFormat::Json => crate::output::hunt::Format::Json,
+        HuntFormat::Ocsf => crate::output::hunt::Format::Ocsf,
     }
 }
 

@@ -1,8 +1,8 @@
 //! The selection criteria on the command line: auditreduce's short flags (`knox auditreduce`)
 //! and the same criteria as long options (`knox praudit`, `json`, `commands`, the reports), both
-//! made from one list and resolved into a [`Spec`] for [`crate::filter`].
+//! made from one list and resolved into a [`Spec`] for [`crate::read::filter`].
 
-use crate::filter::Spec;
+use crate::read::filter::Spec;
 
 /// The selection criteria, each written once: its field and type, auditreduce's short flag, the
 /// long flag of the other commands, the name of its value and its help in each style. From this

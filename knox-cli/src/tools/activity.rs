@@ -5,10 +5,10 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use super::{run_facts, Env, Flushing, Reading, Tool};
-use crate::activity::print::{self, Out, PsSort};
-use crate::activity::{Activities, Report};
 use crate::error::Error;
-use crate::settings::Settings;
+use crate::output::activity::print::{self, Out, PsSort};
+use crate::output::activity::{Activities, Report};
+use crate::read::settings::Settings;
 
 /// Which report.
 #[derive(Clone, Debug)]
@@ -93,7 +93,7 @@ pub(super) fn report(
             };
             Box::new(print::Ps::new(o, sort.unwrap_or(default)))
         }
-        Kind::Tree => Box::new(crate::activity::tree::Tree::new(o, streaming)),
+        Kind::Tree => Box::new(crate::output::activity::tree::Tree::new(o, streaming)),
         Kind::Errors => Box::new(print::Errors::new(o)),
         Kind::Net => Box::new(print::Net::new(o)),
         Kind::Files { glob, by_path } => Box::new(print::Files::new(o, glob.clone(), *by_path)),
@@ -157,12 +157,12 @@ pub fn timeline(
             let path = opts.html.display();
             Error::Unusable(format!(
                 "cannot write the page {path}: {}",
-                crate::report::io_text(&e)
+                crate::read::report::io_text(&e)
             ))
         })?;
         Box::new(io::BufWriter::new(f))
     };
-    let mut page = crate::timeline::Timeline::new(&mut file, opts.title.clone(), s.zone);
+    let mut page = crate::output::timeline::Timeline::new(&mut file, opts.title.clone(), s.zone);
     let (code, dropped) = model(&s, opts.pid, &mut page, err)?;
     page.dropped += dropped;
     page.write()?;

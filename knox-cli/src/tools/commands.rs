@@ -3,9 +3,9 @@
 use std::io::{self, Write};
 
 use super::{run_facts, Env, Reading, Tool};
-use crate::commands::Options;
 use crate::error::Error;
-use crate::settings::Settings;
+use crate::output::commands::Options;
+use crate::read::settings::Settings;
 
 /// Runs `knox commands` on its inputs. On the live pipe, the kernel is asked to add argv (and
 /// the environment under `--env`) to exec records.
@@ -18,7 +18,7 @@ pub fn run(
 ) -> Result<i32, Error> {
     let mut s = reading.settings(env, Tool::Commands, err)?;
     for (src, _) in &mut s.sources {
-        if let crate::input::Source::Live(spec) = src {
+        if let crate::read::input::Source::Live(spec) = src {
             spec.policy = bsm_io::auditon::Policy::ARGV;
             if opts.env {
                 spec.policy |= bsm_io::auditon::Policy::ARGE;
@@ -35,7 +35,7 @@ pub(super) fn report(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<i32> {
-    let mut sink = crate::commands::Commands::new(s.context(), opts, out);
+    let mut sink = crate::output::commands::Commands::new(s.context(), opts, out);
     let problems = run_facts(s, &mut sink, err)?;
     if let Some(pid) = sink.pid_missing() {
         writeln!(err, "{}: no process {pid} in the input", s.what)?;

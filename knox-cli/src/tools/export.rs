@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use super::{names_note, Env, Reading, Tool};
 use crate::error::Error;
-use crate::export::{ocsf::Ocsf, timesketch::Timesketch};
-use crate::export::{Fill, Lines, Stream};
-use crate::pipeline;
-use crate::settings::Settings;
+use crate::output::export::{ocsf::Ocsf, timesketch::Timesketch};
+use crate::output::export::{Fill, Lines, Stream};
+use crate::read::pipeline;
+use crate::read::settings::Settings;
 
 /// What the export writes.
 #[derive(Clone, Debug)]
@@ -42,13 +42,13 @@ pub fn run(
 }
 
 /// JSON Lines of `format`.
-fn lines<F: crate::export::Format, O: crate::export::Output>(
+fn lines<F: crate::output::export::Format, O: crate::output::export::Output>(
     format: &F,
     s: &Settings,
     output: O,
     err: &mut dyn Write,
-) -> io::Result<crate::report::Problems> {
-    let progress = crate::progress::Progress::new(&s.sources, s.progress_bar);
+) -> io::Result<crate::read::report::Problems> {
+    let progress = crate::read::progress::Progress::new(&s.sources, s.progress_bar);
     let mut sink = Fill::new(format, s.context(), output, progress);
     let problems = pipeline::run(
         &s.sources,
@@ -68,7 +68,7 @@ fn parquet(
     dir: &std::path::Path,
     table: knox_arrow::Table,
     err: &mut dyn Write,
-) -> Result<crate::report::Problems, Error> {
+) -> Result<crate::read::report::Problems, Error> {
     let output = knox_arrow::parquet::Partitions::new(dir, table, s.threads)
         .map_err(|e| Error::Unusable(e.to_string()))?;
     let mut opts = knox_arrow::Options::new(table, s.events.clone(), s.accounts.clone());
@@ -79,9 +79,9 @@ fn parquet(
             filter.matches(r)
         }));
     }
-    let output = crate::progress::Watched {
+    let output = crate::read::progress::Watched {
         inner: output,
-        progress: crate::progress::Progress::new(&s.sources, s.progress_bar),
+        progress: crate::read::progress::Progress::new(&s.sources, s.progress_bar),
     };
     let (problems, sink) = knox_arrow::run(&s.sources, &opts, &s.loop_options(), output, err)?;
     names_note(s, err)?;

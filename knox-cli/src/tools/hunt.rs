@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::{run_facts, Env, Flushing, Reading, Tool};
 use crate::error::Error;
-use crate::hunt::{Format, Reaction};
-use crate::settings::Settings;
+use crate::output::hunt::{Format, Reaction};
+use crate::read::settings::Settings;
 
 /// `knox hunt`'s options.
 #[derive(Clone, Debug)]
@@ -31,18 +31,18 @@ impl Rules {
     /// Loads the rules under `paths`.
     pub fn load(paths: &[PathBuf], format: Format) -> Result<Rules, Error> {
         let set = knox_hunt::RuleSet::load(paths)
-            .map_err(|e| Error::Unusable(crate::report::io_text(&e)))?;
+            .map_err(|e| Error::Unusable(crate::read::report::io_text(&e)))?;
         Ok(Rules { set, format })
     }
 }
 
 /// What a hunt over the inputs found.
 pub(super) struct Hunted {
-    pub problems: crate::report::Problems,
+    pub problems: crate::read::report::Problems,
     /// Matches per level.
     counts: [u64; 5],
     worst: Option<knox_hunt::Level>,
-    exec: Option<crate::hunt::ExecCounts>,
+    exec: Option<crate::output::hunt::ExecCounts>,
 }
 
 /// Evaluates the rules on the settings' inputs, writing matches to `out`.
@@ -56,7 +56,7 @@ pub(super) fn hunt_on(
     let streaming = s.streaming();
     let mut out = Flushing { out, streaming };
     let mut sink =
-        crate::hunt::Hunt::new(&rules.set, s.context(), rules.format, &mut out, reaction);
+        crate::output::hunt::Hunt::new(&rules.set, s.context(), rules.format, &mut out, reaction);
     let problems = run_facts(s, &mut sink, err)?;
     let counts = sink.counts;
     let worst = sink.worst();
@@ -150,7 +150,7 @@ pub fn run(
             c.failed,
             c.timed_out,
             c.dropped,
-            crate::hunt::EXEC_QUEUE
+            crate::output::hunt::EXEC_QUEUE
         )?;
     }
     // Invalid rules were said above, each with why.

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::{Env, Reading, Tool};
 use crate::error::Error;
-use crate::settings::{Given, Inputs, TableFiles};
+use crate::read::settings::{Given, Inputs, TableFiles};
 
 /// How `knox auditpipe` writes records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,10 +39,9 @@ pub fn auditpipe(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, Error> {
-    let classes = opts
-        .tables
-        .load_classes()
-        .map_err(|e| Error::Unusable(format!("class table: {}", crate::report::io_text(&e))))?;
+    let classes = opts.tables.load_classes().map_err(|e| {
+        Error::Unusable(format!("class table: {}", crate::read::report::io_text(&e)))
+    })?;
     let parse = |s: &str| bsm_format::tables::parse_flags(s, &classes);
     let (flags, naflags) = match (
         parse(&opts.classes),
@@ -54,7 +53,7 @@ pub fn auditpipe(
     if opts.format != Format::Raw {
         // Decoded formats are the reading tools on the live pipe: the same output as
         // `knox praudit --live`, `knox json --live` and `knox commands --live`.
-        let spec = crate::input::LiveSpec {
+        let spec = crate::read::input::LiveSpec {
             flags,
             naflags,
             qlimit: opts.qlimit,
@@ -63,27 +62,27 @@ pub fn auditpipe(
             } else {
                 bsm_io::auditon::Policy::empty()
             },
-            open: crate::live::open_stream,
+            open: crate::read::live::open_stream,
         };
         let reading = Reading {
             inputs: Inputs::files(&[]),
             given: Given::tables(opts.tables.clone()),
         };
         let mut s = reading.settings(env, Tool::Auditpipe, err)?;
-        let info = crate::pipeline::SourceInfo {
+        let info = crate::read::pipeline::SourceInfo {
             name: "/dev/auditpipe".into(),
             host: None,
             streaming: true,
             piped: true,
             trail: None,
         };
-        s.sources = vec![(crate::input::Source::Live(spec), info)];
+        s.sources = vec![(crate::read::input::Source::Live(spec), info)];
         return Ok(match opts.format {
             Format::Praudit => {
                 super::praudit::print(&s, &Default::default(), env.terminals, out, err)?
             }
-            Format::Json => super::reading::json_on(&s, out, err)?,
-            _ => super::commands::report(&s, crate::commands::Options::plain(), out, err)?,
+            Format::Json => super::records::json_on(&s, out, err)?,
+            _ => super::commands::report(&s, crate::output::commands::Options::plain(), out, err)?,
         });
     }
     if env.terminals.stdout {
@@ -91,10 +90,10 @@ pub fn auditpipe(
             "the output is raw BSM; pipe it into `knox praudit` or use --format",
         ));
     }
-    let mut pipe = crate::live::open_pipe(err)?;
+    let mut pipe = crate::read::live::open_pipe(err)?;
     #[cfg(unix)]
     pipe.stop_on(bsm_io::system::stop_on_signals());
-    let (_, decode_errors) = crate::auditpipe::stream(
+    let (_, decode_errors) = crate::read::auditpipe::stream(
         &mut pipe,
         flags.into(),
         naflags.into(),
@@ -107,7 +106,7 @@ pub fn auditpipe(
 
 /// Runs `knox auditon`: one action on the kernel's audit settings.
 pub fn auditon(
-    action: &crate::auditon::Action,
+    action: &crate::output::auditon::Action,
     json: bool,
     tables: &TableFiles,
     out: &mut dyn Write,
@@ -117,8 +116,8 @@ pub fn auditon(
         return Err(Error::System(bsm_io::system::UNSUPPORTED.to_string()));
     }
     #[cfg(unix)]
-    crate::privileges::ensure_root(err).map_err(|e| Error::System(e.to_string()))?;
-    let tables = crate::settings::Tables::load(tables)?;
+    crate::read::privileges::ensure_root(err).map_err(|e| Error::System(e.to_string()))?;
+    let tables = crate::read::settings::Tables::load(tables)?;
     let mut ctl = bsm_io::control::Control {
         k: bsm_io::control::System,
     };
@@ -131,7 +130,7 @@ pub fn auditon(
     }
     // The kernel's refusals come back as I/O errors: said as the command's error, not as a
     // failed write.
-    crate::auditon::run(&mut ctl, action, json, &tables.events, &tables.classes, out)
+    crate::output::auditon::run(&mut ctl, action, json, &tables.events, &tables.classes, out)
         .map_err(|e| Error::System(e.to_string()))?;
     Ok(0)
 }

@@ -1,7 +1,7 @@
 //! The tools, one module each: a tool gets where to read ([`Reading`]), its own options (plain
 //! structs that the command line resolved once; no clap type reaches this layer) and the
 //! process around it ([`Env`]), reads its inputs through the one record loop
-//! ([`crate::pipeline`]) and writes its report to the writers it is given. Each returns the exit
+//! ([`crate::read::pipeline`]) and writes its report to the writers it is given. Each returns the exit
 //! code (0 all decoded, 1 decode errors reported) or an [`Error`], which the command line says
 //! once.
 
@@ -11,14 +11,14 @@ pub mod export;
 pub mod hunt;
 pub mod live;
 pub mod praudit;
-pub mod reading;
+pub mod records;
 
 use std::io::{self, Write};
 use std::sync::Arc;
 
 use crate::error::Error;
-use crate::pipeline;
-use crate::settings::{Given, Inputs, Settings};
+use crate::read::pipeline;
+use crate::read::settings::{Given, Inputs, Settings};
 
 /// What a run knows of the process around it: bytes to read in place of stdin, and which
 /// standard streams are terminals. The binary fills it from the process (the only place that
@@ -108,23 +108,23 @@ impl Reading<'_> {
         if bsm_io::system::LIVE_SUPPORTED
             && s.sources
                 .iter()
-                .any(|(src, _)| matches!(src, crate::input::Source::Live(_)))
+                .any(|(src, _)| matches!(src, crate::read::input::Source::Live(_)))
         {
-            crate::privileges::ensure_root(err).map_err(|e| Error::System(e.to_string()))?;
+            crate::read::privileges::ensure_root(err).map_err(|e| Error::System(e.to_string()))?;
         }
         // praudit says nothing of an empty file or of waiting, as praudit does; the other
         // tools say both.
         let quiet = tool == Tool::Praudit;
         for (src, info) in &s.sources {
             match src {
-                crate::input::Source::File(p)
+                crate::read::input::Source::File(p)
                     if !quiet
                         && std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() == 0) =>
                 {
                     writeln!(err, "{what}: {}: empty file (no records)", info.name)?;
                 }
                 // (Bytes given in place of stdin stand for it.)
-                crate::input::Source::Stdin | crate::input::Source::Memory(_)
+                crate::read::input::Source::Stdin | crate::read::input::Source::Memory(_)
                     if !quiet && env.terminals.stdin =>
                 {
                     writeln!(
@@ -145,7 +145,7 @@ impl Reading<'_> {
 pub enum Reader {
     Praudit(praudit::Options),
     Json,
-    Commands(crate::commands::Options),
+    Commands(crate::output::commands::Options),
     Activity(activity::Options),
     Hunt(hunt::Rules),
 }
@@ -161,7 +161,7 @@ impl Reader {
     ) -> io::Result<i32> {
         match self {
             Reader::Praudit(o) => praudit::print(s, o, terminals, out, err),
-            Reader::Json => reading::json_on(s, out, err),
+            Reader::Json => records::json_on(s, out, err),
             Reader::Commands(o) => commands::report(s, o.clone(), out, err),
             Reader::Activity(o) => activity::report(s, o, out, err),
             Reader::Hunt(r) => Ok(hunt::hunt_on(s, r, None, out, err)?.problems.exit_code()),
@@ -174,14 +174,14 @@ fn run_facts<S>(
     s: &Settings,
     sink: &mut S,
     err: &mut dyn Write,
-) -> io::Result<crate::report::Problems>
+) -> io::Result<crate::read::report::Problems>
 where
-    S: pipeline::Sink<Vec<crate::events::Parsed>> + ?Sized,
+    S: pipeline::Sink<Vec<crate::read::events::Parsed>> + ?Sized,
 {
     let problems = pipeline::run(
         &s.sources,
         &s.loop_options(),
-        &|| crate::events::Facts::new(&s.acts, &s.filter),
+        &|| crate::read::events::Facts::new(&s.acts, &s.filter),
         sink,
         err,
     )?;

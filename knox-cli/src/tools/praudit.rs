@@ -4,15 +4,15 @@ use std::io::{self, Write};
 
 use super::{names_note, Env, Reading, Terminals, Tool};
 use crate::error::Error;
-use crate::pipeline::{self, Writer};
-use crate::settings::Settings;
+use crate::read::pipeline::{self, Writer};
+use crate::read::settings::Settings;
 
 /// praudit's options.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     /// How records are printed; its zone is the settings' and its `safe` is on by itself when
     /// stdout is a terminal.
-    pub print: crate::praudit::Options,
+    pub print: crate::output::praudit::Options,
     /// `-n`: user and group ids as numbers (as `-r` prints them).
     pub numeric: bool,
 }
@@ -38,17 +38,17 @@ pub(super) fn print(
     err: &mut dyn Write,
 ) -> io::Result<i32> {
     let accounts = if opts.numeric || opts.print.raw {
-        crate::accounts::Accounts::numeric()
+        crate::read::accounts::Accounts::numeric()
     } else {
         s.accounts.clone()
     };
-    let print = crate::praudit::Options {
+    let print = crate::output::praudit::Options {
         safe: opts.print.safe || terminals.stdout,
         zone: s.zone,
         ..opts.print.clone()
     };
     let sync = print.sync;
-    let mut printer = crate::praudit::Printer::new(print, &s.events, accounts);
+    let mut printer = crate::output::praudit::Printer::new(print, &s.events, accounts);
     printer.set_filter(&s.filter);
     let mut head = Vec::new();
     printer.begin(&mut head);
