@@ -42,6 +42,11 @@ pub struct Problems {
 }
 
 impl Problems {
+    /// Whether none of `sources` inputs could be read: a summary of them would say nothing.
+    pub fn nothing_read(&self, sources: usize) -> bool {
+        sources > 0 && self.unreadable.len() >= sources
+    }
+
     /// 0 all decoded, 1 decode errors reported, 2 a source could not be read.
     pub fn exit_code(&self) -> i32 {
         if !self.unreadable.is_empty() {

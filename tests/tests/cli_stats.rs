@@ -83,9 +83,26 @@ fn stats_reads_stdin_and_trail_directories() {
 
 #[test]
 fn unreadable_files_and_bad_usage_exit_2() {
-    let (code, _, err) = knox(&["stats", "/nonexistent/trail"], None);
+    let (code, out, err) = knox(&["stats", "/nonexistent/trail"], None);
     assert_eq!(code, 2);
     assert!(err.contains("/nonexistent/trail"), "{err}");
+    // Nothing was read, so there is no summary of nothing on stdout; the same for verify.
+    assert!(out.is_empty(), "{}", String::from_utf8_lossy(&out));
+    for json in [false, true] {
+        let mut args = vec!["verify", "/nonexistent/trail"];
+        args.extend(json.then_some("--json"));
+        let (code, out, _) = knox(&args, None);
+        assert_eq!(code, 2);
+        assert!(out.is_empty(), "{}", String::from_utf8_lossy(&out));
+    }
+    // One input read and one not: the summary of the one read, and exit 2.
+    let (code, out, _) = knox(
+        &["stats", "--json", "corpus/sample.bsm", "/nonexistent/trail"],
+        None,
+    );
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["records"], 2000);
     let (code, _, _) = knox(&["stats", "--no-such-flag"], None);
     assert_eq!(code, 2);
 }

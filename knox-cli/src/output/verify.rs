@@ -565,7 +565,10 @@ impl Sink<Vec<Item>> for Verify<'_> {
 
     fn finish(&mut self) -> io::Result<()> {
         self.end_file()?;
-        self.summary()?;
+        // No file was read (each input that could not be was said): no summary of nothing.
+        if self.files > 0 {
+            self.summary()?;
+        }
         self.out.flush()
     }
 }

@@ -25,6 +25,10 @@ pub fn stats(
         &mut st,
         err,
     )?;
+    // An input that could not be read was said; a summary of nothing would only hide it.
+    if problems.nothing_read(s.sources.len()) {
+        return Ok(problems.exit_code());
+    }
     let mut clock = if json { s.json_clock() } else { s.text_clock() };
     st.finish(&s.events, &mut clock);
     if json {
