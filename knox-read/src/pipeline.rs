@@ -133,36 +133,13 @@ where
     }
     if opts.threads <= 1 {
         let mut m = new_mapper();
-        for (i, (src, info)) in sources.iter().enumerate() {
-            let mut reader = match src.open() {
-                Ok(r) => r,
-                Err(e) => {
-                    deliver(
-                        Item::Unreadable(i, e),
-                        sources,
-                        sink,
-                        err,
-                        &mut problems,
-                        opts,
-                    )?;
-                    continue;
-                }
-            };
-            let notes = std::mem::take(&mut reader.notes);
-            deliver(
-                Item::Opened(i, notes),
-                sources,
-                sink,
-                err,
-                &mut problems,
-                opts,
-            )?;
-            let mut batches = BatchesOf::new(reader, opts);
-            while let Some(b) = batches.next_batch() {
-                let item = map_batch(&mut m, i, info, &b);
-                deliver(item, sources, sink, err, &mut problems, opts)?;
-            }
-        }
+        let mut failed = Ok(());
+        read_sources(sources.iter().map(|(s, _)| s), opts, |r| {
+            let item = r.into_item(&mut m, sources);
+            failed = deliver(item, sources, sink, err, &mut problems, opts);
+            failed.is_ok()
+        });
+        failed?;
         sink.finish()?;
         return Ok(problems);
     }
@@ -193,48 +170,14 @@ where
     S: Sink<M::Part> + ?Sized,
 {
     use std::sync::mpsc::RecvTimeoutError;
-    /// What the reading thread sends: an item without a part yet.
-    enum Read {
-        Opened(usize, Vec<String>),
-        Unreadable(usize, io::Error),
-        Batch(usize, Batch),
-    }
     let stop = stop_flag();
     let (tx, rx) = mpsc::sync_channel::<Read>(4);
     let owned: Vec<Source> = sources.iter().map(|(s, _)| s.clone()).collect();
     let read_opts = opts.clone();
-    std::thread::spawn(move || {
-        for (i, src) in owned.iter().enumerate() {
-            let mut reader = match src.open() {
-                Ok(r) => r,
-                Err(e) => {
-                    if tx.send(Read::Unreadable(i, e)).is_err() {
-                        return;
-                    }
-                    continue;
-                }
-            };
-            if tx
-                .send(Read::Opened(i, std::mem::take(&mut reader.notes)))
-                .is_err()
-            {
-                return;
-            }
-            let mut batches = BatchesOf::new(reader, &read_opts);
-            while let Some(b) = batches.next_batch() {
-                if tx.send(Read::Batch(i, b)).is_err() {
-                    return;
-                }
-            }
-        }
-    });
+    std::thread::spawn(move || read_sources(owned.iter(), &read_opts, |r| tx.send(r).is_ok()));
     let mut m = new_mapper();
     let mut handle = |r: Read, sink: &mut S, err: &mut dyn Write| {
-        let item = match r {
-            Read::Opened(i, notes) => Item::Opened(i, notes),
-            Read::Unreadable(i, e) => Item::Unreadable(i, e),
-            Read::Batch(i, b) => map_batch(&mut m, i, &sources[i].1, &b),
-        };
+        let item = r.into_item(&mut m, sources);
         deliver(item, sources, sink, err, problems, opts)
     };
     loop {
@@ -276,6 +219,62 @@ impl BatchesOf {
 
     fn next_batch(&mut self) -> Option<Batch> {
         self.0.next_batch()
+    }
+}
+
+/// What reading the sources yields, in order: each source opened (with what opening it had to
+/// say) or not, then its batches.
+enum Read {
+    Opened(usize, Vec<String>),
+    Unreadable(usize, io::Error),
+    Batch(usize, Batch),
+}
+
+impl Read {
+    /// The item the sink gets: a batch mapped by `m`, the rest as they are.
+    fn into_item<M: Mapper>(self, m: &mut M, sources: &[(Source, SourceInfo)]) -> Item<M::Part> {
+        match self.pass() {
+            Ok(item) => item,
+            Err((i, b)) => map_batch(m, i, &sources[i].1, &b),
+        }
+    }
+
+    /// The item of an opening or of an unreadable source; a batch comes back, to be mapped.
+    fn pass<P>(self) -> Result<Item<P>, (usize, Batch)> {
+        match self {
+            Read::Opened(i, notes) => Ok(Item::Opened(i, notes)),
+            Read::Unreadable(i, e) => Ok(Item::Unreadable(i, e)),
+            Read::Batch(i, b) => Err((i, b)),
+        }
+    }
+}
+
+/// The one walk over the sources, whichever loop runs it: opens each in turn and frames it into
+/// batches, handing each step to `send`, until the sources end or `send` returns false.
+fn read_sources<'s>(
+    sources: impl Iterator<Item = &'s Source>,
+    opts: &Options,
+    mut send: impl FnMut(Read) -> bool,
+) {
+    for (i, src) in sources.enumerate() {
+        let mut reader = match src.open() {
+            Ok(r) => r,
+            Err(e) => {
+                if !send(Read::Unreadable(i, e)) {
+                    return;
+                }
+                continue;
+            }
+        };
+        if !send(Read::Opened(i, std::mem::take(&mut reader.notes))) {
+            return;
+        }
+        let mut batches = BatchesOf::new(reader, opts);
+        while let Some(b) = batches.next_batch() {
+            if !send(Read::Batch(i, b)) {
+                return;
+            }
+        }
     }
 }
 
@@ -382,27 +381,10 @@ where
                 seq += 1;
                 work_tx.send((seq - 1, w)).is_ok()
             };
-            for (i, (src, _)) in sources.iter().enumerate() {
-                let mut reader = match src.open() {
-                    Ok(r) => r,
-                    Err(e) => {
-                        if !send(Work::Pass(Item::Unreadable(i, e))) {
-                            return;
-                        }
-                        continue;
-                    }
-                };
-                let notes = std::mem::take(&mut reader.notes);
-                if !send(Work::Pass(Item::Opened(i, notes))) {
-                    return;
-                }
-                let mut batches = BatchesOf::new(reader, opts);
-                while let Some(b) = batches.next_batch() {
-                    if !send(Work::Map(i, b)) {
-                        return;
-                    }
-                }
-            }
+            read_sources(sources.iter().map(|(s, _)| s), opts, |r| match r.pass() {
+                Ok(item) => send(Work::Pass(item)),
+                Err((i, b)) => send(Work::Map(i, b)),
+            });
         });
         // Mapping.
         for _ in 0..opts.threads {
