@@ -1,4 +1,4 @@
-//! The command line resolved once into what every tool reads: the inputs, the time zone, where
+//! A tool's reading options resolved once into what it reads: the inputs, the time zone, where
 //! names come from, the event and class tables, the selection and the number of threads.
 
 use std::path::PathBuf;
@@ -70,7 +70,7 @@ impl Given<'static> {
     }
 }
 
-/// Everything a reading tool needs, resolved from the command line.
+/// Everything a reading tool needs, resolved from its reading options.
 pub struct Settings {
     /// The tool, as messages name it (`knox ps`).
     pub what: &'static str,
