@@ -18,7 +18,7 @@ bin=target/release
 gen_hash=$(sha256sum bsm-format/src/generate.rs | cut -c1-8)
 trail=target/bench-${mb}mb-${gen_hash}.big.bsm
 [ -s "$trail" ] || "$bin/gen-trail" "$trail" --mb "$mb" --seed 1 --headers mixed >/dev/null
-size=$(stat -c %s "$trail")
+size=$(stat -L -c %s "$trail")
 cat "$trail" > /dev/null  # warm the page cache
 
 # One run: wall time in milliseconds' precision and peak RSS in kilobytes ("seconds kilobytes"),
