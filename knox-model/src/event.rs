@@ -468,12 +468,18 @@ impl<B: AsRef<[u8]>> Event<B> {
         self.zone.map(|s| s.get(self.bytes.as_ref()))
     }
 
-    /// The process a fork or spawn created (its pid), when the call succeeded.
+    /// The process a fork or spawn created (its pid), when the call succeeded. A pid that is
+    /// the subject's own is none: a process cannot fork itself (the record is forged or
+    /// damaged), and a spawn that names its caller replaced the caller's program (macOS's
+    /// `POSIX_SPAWN_SETEXEC`), as an exec does.
     pub fn child(&self) -> Option<u32> {
         if !matches!(self.act, Act::Fork(_) | Act::Spawn) || self.failed() {
             return None;
         }
-        self.arg(0).map(|v| v as u32).filter(|&c| c != 0)
+        let own = self.subject.map(|s| s.pid);
+        self.arg(0)
+            .map(|v| v as u32)
+            .filter(|&c| c != 0 && Some(c) != own)
     }
 
     /// The socket address token: what the call was given (connect, bind, send) or returned

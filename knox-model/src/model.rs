@@ -455,6 +455,30 @@ mod tests {
     }
 
     #[test]
+    fn a_record_naming_its_own_subject_as_child_starts_no_process() {
+        let mut m = Model::new();
+        let ended = run(
+            &mut m,
+            &[
+                (None, rec(23, 10, 100, None, Some("/bin/sh"))),
+                // A fork "of" itself: nothing starts, and the record stays the subject's.
+                (None, rec(2, 11, 100, Some(100), None)),
+                // A spawn naming its caller: the caller's program is replaced.
+                (None, rec(43190, 12, 100, Some(100), Some("/bin/ls"))),
+                (None, rec(1, 13, 100, None, None)),
+            ],
+        );
+        assert_eq!(ended.len(), 1, "{ended:?}");
+        let (p, why) = &ended[0];
+        assert_eq!(*why, End::Exited);
+        assert_eq!(p.id.as_str(), "100@10.000");
+        assert_eq!(p.origin, Origin::Seen);
+        assert_eq!(p.records, 4);
+        assert_eq!(p.execs.len(), 2);
+        assert_eq!(path(p).as_deref(), Some("/bin/ls"));
+    }
+
+    #[test]
     fn processes_are_per_host_and_ids_name_the_host() {
         let mut m = Model::new();
         let ended = run(
