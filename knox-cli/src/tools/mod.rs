@@ -1,9 +1,9 @@
 //! The tools, one module each: a tool gets where to read ([`Reading`]), its own options (plain
 //! structs that the command line resolved once; no clap type reaches this layer) and the
 //! process around it ([`Env`]), reads its inputs through the one record loop
-//! ([`crate::read::pipeline`]) and writes its report to the writers it is given. Each returns the exit
-//! code (0 all decoded, 1 decode errors reported) or an [`Error`], which the command line says
-//! once.
+//! ([`crate::read::pipeline`]) and writes its report to the writers it is given. Each returns
+//! the exit code (0 all decoded, 1 decode errors reported) or an [`Error`], which the command
+//! line says once.
 
 pub mod activity;
 pub mod commands;
