@@ -482,6 +482,15 @@ impl<B: AsRef<[u8]>> Event<B> {
             .filter(|&c| c != 0 && Some(c) != own)
     }
 
+    /// The process that runs the program an exec or spawn starts: the spawned child, else the
+    /// subject (an exec, or a spawn that replaced its caller's program).
+    pub fn runner(&self) -> Option<u32> {
+        match self.act {
+            Act::Spawn => self.child().or(self.subject.map(|s| s.pid)),
+            _ => self.subject.map(|s| s.pid),
+        }
+    }
+
     /// The socket address token: what the call was given (connect, bind, send) or returned
     /// (accept, receive).
     pub fn address(&self) -> Option<Endpoint<'_>> {

@@ -242,13 +242,7 @@ pub fn fields_of<'e, B: AsRef<[u8]>, T: crate::model::Data>(
     let user_of = |uid: u32| user(uid).unwrap_or_else(|| uid.to_string());
     match category {
         Category::ProcessCreation => {
-            // The process that runs the new program: the subject for exec, the child for spawn
-            // (the subject when the spawn replaced its own program; none when it failed).
-            let pid = match ev.act {
-                Act::Spawn if ev.failed() => None,
-                Act::Spawn => ev.child().or(subject.map(|s| s.pid)),
-                _ => subject.map(|s| s.pid),
-            };
+            let pid = ev.runner();
             let argv = ev.argv();
             let image = ev
                 .path()

@@ -388,15 +388,8 @@ fn tree_settings() -> knox::settings::Settings {
     };
     let given = Given {
         utc: true,
-        json_zone: false,
-        threads: Some(1),
-        batch_bytes: None,
-        host: None,
-        passwd: None,
-        group: None,
-        events,
-        select: Default::default(),
         stdin: Some(Vec::new().into()),
+        ..Given::tables(events)
     };
     Settings::resolve("knox tree", Inputs::files(&[]), given).unwrap()
 }

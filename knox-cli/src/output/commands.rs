@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bsm_format::{BsmErrno, Time};
-use knox_model::{Act, Change, End, Event, Model, Process, ProcessId};
+use knox_model::{Change, End, Event, Model, Process, ProcessId};
 
 use crate::output::jsonw::Obj;
 use crate::output::quote::{safe_text, shell_quote};
@@ -254,11 +254,7 @@ impl<'s, 'o> Commands<'s, 'o> {
     fn exec(&mut self, parsed: &Parsed, src: &SourceInfo) {
         let ev = &parsed.ev;
         let host = self.model.host(src.host.as_deref());
-        // The process that runs the program: the spawned child, else the caller.
-        let pid = match (ev.act, ev.child()) {
-            (Act::Spawn, Some(child)) => Some(child),
-            _ => ev.subject.map(|s| s.pid),
-        };
+        let pid = ev.runner();
         let p = pid.and_then(|pid| self.model.running_pid(host, pid));
         if p.is_some_and(|p| !p.data.in_scope) || !self.shown(!ev.failed()) {
             return;

@@ -383,7 +383,9 @@ impl<'o> Verify<'o> {
         self.out.write_all(&buf)
     }
 
-    fn summary(&mut self) -> io::Result<()> {
+    /// Writes the summary of every file read (the tool writes it once the run is over, and only
+    /// when something could be read).
+    pub fn summary(&mut self) -> io::Result<()> {
         let hosts: Vec<(Option<String>, HostState)> =
             std::mem::take(&mut self.hosts).into_iter().collect();
         if self.json {
@@ -565,10 +567,6 @@ impl Sink<Vec<Item>> for Verify<'_> {
 
     fn finish(&mut self) -> io::Result<()> {
         self.end_file()?;
-        // No file was read (each input that could not be was said): no summary of nothing.
-        if self.files > 0 {
-            self.summary()?;
-        }
         self.out.flush()
     }
 }

@@ -108,6 +108,10 @@ pub fn verify(
         &mut report,
         err,
     )?;
+    // As for stats: no summary of nothing when no input could be read.
+    if !problems.nothing_read(s.sources.len()) {
+        report.summary()?;
+    }
     Ok(if problems.exit_code() == 2 {
         2
     } else if report.findings() > 0 {
