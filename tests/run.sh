@@ -48,8 +48,8 @@ echo "== a fresh venv: knox-bsm (pip install ./knox-py), pytest, duckdb, polars,
 venv="$target/test-venv"
 rm -rf "$venv"
 python3 -m venv "$venv"
-"$venv/bin/pip" install -q --disable-pip-version-check pytest duckdb polars pyspark
-"$venv/bin/pip" install -q --disable-pip-version-check ./knox-py
+"$venv/bin/pip" install -q --no-cache-dir --disable-pip-version-check pytest duckdb polars pyspark
+"$venv/bin/pip" install -q --no-cache-dir --disable-pip-version-check ./knox-py
 
 echo "== Parquet read back by DuckDB and by Spark (local mode)"
 cargo build -q -p knox-cli --bin knox
