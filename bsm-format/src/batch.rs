@@ -165,8 +165,9 @@ impl<R: Read> Batches<R> {
     }
 
     /// The next batch, or `None` at the end of the input. A batch is handed over when it is
-    /// full, and also whenever the input has nothing more at once (a pipe or a followed file
-    /// between writes), so that records arriving over time are not held back.
+    /// full, or at least half full when framing needs more input, and also whenever the input
+    /// has nothing more at once (a pipe or a followed file between writes), so that records
+    /// arriving over time are not held back.
     pub fn next_batch(&mut self) -> Option<Batch> {
         loop {
             if self.frame() || (self.done && !self.units.is_empty()) {
@@ -177,9 +178,12 @@ impl<R: Read> Batches<R> {
             }
             // Framing needs more input.
             if !self.units.is_empty() && self.framed >= self.reach {
-                // Hand over what is framed before waiting on a read that may block.
-                if let Some(b) = self.cut_if_quiet() {
-                    return Some(b);
+                // Hand over what is framed before waiting on a read that may block, or before
+                // a read that would grow the buffer of a batch already half full: growing it
+                // copies the batch, and its cut then leaves up to a batch of input behind, which
+                // the next read copies again.
+                if self.quiet || self.framed >= self.batch_size / 2 {
+                    return Some(self.cut());
                 }
             }
             match self.fill() {
@@ -235,12 +239,6 @@ impl<R: Read> Batches<R> {
             self.reach = self.reach.saturating_sub(self.framed);
             self.framed = 0;
         }
-    }
-
-    /// A partly filled batch is handed over only when the last read returned less than it
-    /// asked for (the input has nothing more at once).
-    fn cut_if_quiet(&mut self) -> Option<Batch> {
-        self.quiet.then(|| self.cut())
     }
 
     /// Hands over the framed part of the buffer as a batch.
