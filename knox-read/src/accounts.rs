@@ -213,9 +213,45 @@ pub enum Id {
 /// found without the accounts' lock and hash.
 #[derive(Debug, Clone, Default)]
 pub struct RecentNames {
-    entries: Vec<(Id, Vec<u8>)>,
+    entries: Vec<(Id, Printed)>,
     /// The entry replaced next once full.
     next: usize,
+}
+
+/// A printed name. A short one is kept padded to a fixed size, so that writing it is a
+/// constant-size copy and a cut, not a call to memcpy for a few bytes.
+#[derive(Debug, Clone)]
+enum Printed {
+    Short { bytes: [u8; SHORT], len: usize },
+    Long(Vec<u8>),
+}
+
+const SHORT: usize = 32;
+
+impl Printed {
+    fn of(text: &[u8]) -> Printed {
+        if text.len() <= SHORT {
+            let mut bytes = [0; SHORT];
+            bytes[..text.len()].copy_from_slice(text);
+            Printed::Short {
+                bytes,
+                len: text.len(),
+            }
+        } else {
+            Printed::Long(text.to_vec())
+        }
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Printed::Short { bytes, len } => {
+                let end = out.len() + len;
+                out.extend_from_slice(bytes);
+                out.truncate(end);
+            }
+            Printed::Long(text) => out.extend_from_slice(text),
+        }
+    }
 }
 
 impl RecentNames {
@@ -224,12 +260,12 @@ impl RecentNames {
     /// Writes the id's name (or number) as `accounts` give it.
     pub fn write(&mut self, accounts: &Accounts, id: Id, out: &mut Vec<u8>) {
         if let Some((_, text)) = self.entries.iter().find(|(i, _)| *i == id) {
-            out.extend_from_slice(text);
+            text.write(out);
             return;
         }
         let start = out.len();
         accounts.write(id, out);
-        let entry = (id, out[start..].to_vec());
+        let entry = (id, Printed::of(&out[start..]));
         if self.entries.len() < Self::SIZE {
             self.entries.push(entry);
         } else {
@@ -295,7 +331,16 @@ mod tests {
             "root:x:0:0::/:/bin/sh\nalice:*:501:20::/:/bin/zsh\nalice2:*:501:20::/:/bin/zsh\n",
         )
         .unwrap();
-        std::fs::write(dir.join("group"), "wheel:*:0:root\nstaff:*:20:\n").unwrap();
+        // Group 8's name is longer than the memo's short form, group 9's exactly as long.
+        std::fs::write(
+            dir.join("group"),
+            format!(
+                "wheel:*:0:root\nstaff:*:20:\n{}:*:8:\n{}:*:9:\n",
+                "g".repeat(SHORT + 1),
+                "h".repeat(SHORT)
+            ),
+        )
+        .unwrap();
         let a = Accounts::new(Some(&dir.join("passwd")), Some(&dir.join("group"))).unwrap();
         let mut out = Vec::new();
         a.write_user(501, &mut out);

@@ -4,7 +4,8 @@
 use bsm_format::{BsmErrno, Time};
 use chrono::TimeZone;
 
-pub use bsm_format::json::{int, uint};
+/// Numbers and addresses are written as in knox's JSON (as the standard library writes them).
+pub use bsm_format::json::{address as addr, int, uint};
 
 /// Appends `n` in base `1 << bits` (hex: 4, octal: 3) with lowercase digits, no prefix.
 fn power_of_two_base(out: &mut Vec<u8>, mut n: u64, bits: u32) {
@@ -54,25 +55,6 @@ pub fn hex_bytes(out: &mut Vec<u8>, b: &[u8]) {
     for &x in b {
         out.push(D[(x >> 4) as usize]);
         out.push(D[(x & 15) as usize]);
-    }
-}
-
-/// Appends an address: dotted quad or RFC 5952 IPv6.
-pub fn addr(out: &mut Vec<u8>, a: &bsm_format::Address) {
-    match a {
-        // The common case, written without the formatting machinery.
-        bsm_format::Address::V4(b) => {
-            for (i, &x) in b.iter().enumerate() {
-                if i > 0 {
-                    out.push(b'.');
-                }
-                uint(out, x as u64);
-            }
-        }
-        bsm_format::Address::V6(_) => {
-            use std::io::Write;
-            let _ = write!(out, "{a}");
-        }
     }
 }
 

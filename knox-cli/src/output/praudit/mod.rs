@@ -154,7 +154,7 @@ impl<'t> Printer<'t> {
             } else {
                 self.text_token(out, &t);
                 if self.opts.oneline {
-                    out.extend_from_slice(&self.opts.delim);
+                    self.d(out);
                 } else {
                     out.push(b'\n');
                 }

@@ -11,6 +11,9 @@ use crate::read::accounts::Id;
 pub const MAX_SHOWN_STRINGS: usize = 128;
 
 impl Printer<'_> {
+    // Inlined so that a literal label is copied as a constant-size move, not a memcpy call:
+    // there is one per token.
+    #[inline(always)]
     pub(super) fn label(&self, out: &mut Vec<u8>, t: &Token, label: &str) {
         if self.opts.raw {
             uint(out, t.id().0 as u64);
@@ -19,6 +22,7 @@ impl Printer<'_> {
         }
     }
 
+    #[inline(always)]
     pub(super) fn d(&self, out: &mut Vec<u8>) {
         // Nearly always one byte: a push, not a copy of unknown length.
         match self.opts.delim.as_slice() {
