@@ -217,13 +217,38 @@ pub fn address(out: &mut Vec<u8>, a: &Address) {
     }
 }
 
-fn dotted_quad(out: &mut Vec<u8>, b: &[u8; 4]) {
-    for (i, x) in b.iter().enumerate() {
-        if i > 0 {
-            out.push(b'.');
-        }
-        uint(out, *x as u64);
+/// Each byte's decimal digits, padded to three, and their count.
+const OCTETS: [[u8; 4]; 256] = {
+    let mut t = [[0u8; 4]; 256];
+    let mut i = 0;
+    while i < 256 {
+        let (h, d, u) = ((i / 100) as u8, (i / 10 % 10) as u8, (i % 10) as u8);
+        t[i] = match i {
+            0..=9 => [b'0' + u, 0, 0, 1],
+            10..=99 => [b'0' + d, b'0' + u, 0, 2],
+            _ => [b'0' + h, b'0' + d, b'0' + u, 3],
+        };
+        i += 1;
     }
+    t
+};
+
+/// A dotted quad, built in a fixed buffer and appended with one constant-size copy.
+fn dotted_quad(out: &mut Vec<u8>, b: &[u8; 4]) {
+    let mut buf = [0u8; 16];
+    let mut n = 0;
+    for (i, &x) in b.iter().enumerate() {
+        if i > 0 {
+            buf[n] = b'.';
+            n += 1;
+        }
+        let digits = &OCTETS[x as usize];
+        buf[n..n + 3].copy_from_slice(&digits[..3]);
+        n += digits[3] as usize;
+    }
+    let end = out.len() + n;
+    out.extend_from_slice(&buf);
+    out.truncate(end);
 }
 
 /// The standard library's form: an IPv4-mapped address as `::ffff:a.b.c.d`; otherwise the
@@ -436,6 +461,17 @@ mod tests {
             let mut out = Vec::new();
             address(&mut out, &a);
             assert_eq!(out, a.ip().to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn every_octet_in_a_dotted_quad_is_written_as_the_standard_library_writes_it() {
+        for x in 0..=255u8 {
+            for a in [[x, 0, 255, x], [7, x, 10, 100], [255, 255, x, 9]] {
+                let mut out = b"x".to_vec();
+                address(&mut out, &Address::V4(a));
+                assert_eq!(out, format!("x{}", std::net::Ipv4Addr::from(a)).as_bytes());
+            }
         }
     }
 

@@ -86,41 +86,89 @@ pub struct Ctime {
     last: Option<(u64, Vec<u8>)>,
 }
 
+const CTIME: &str = "%a %b %e %H:%M:%S %Y";
+
 impl Ctime {
     pub fn new(utc: bool) -> Ctime {
         Ctime { utc, last: None }
     }
 
     pub fn write(&mut self, out: &mut Vec<u8>, sec: u64) {
-        if let Some((s, text)) = &self.last {
-            if *s == sec {
-                out.extend_from_slice(text);
-                return;
+        match &mut self.last {
+            Some((s, text)) if *s == sec => {}
+            Some((s, text)) => {
+                *s = sec;
+                text.clear();
+                format_ctime(self.utc, sec, text);
+            }
+            None => {
+                let mut text = Vec::with_capacity(32);
+                format_ctime(self.utc, sec, &mut text);
+                self.last = Some((sec, text));
             }
         }
-        let text = self.format(sec);
-        out.extend_from_slice(&text);
-        self.last = Some((sec, text));
+        if let Some((_, text)) = &self.last {
+            out.extend_from_slice(text);
+        }
     }
+}
 
-    fn format(&self, sec: u64) -> Vec<u8> {
-        const CTIME: &str = "%a %b %e %H:%M:%S %Y";
-        let Ok(s) = i64::try_from(sec) else {
-            return sec.to_string().into_bytes();
-        };
-        let text = if self.utc {
-            chrono::Utc
-                .timestamp_opt(s, 0)
-                .single()
-                .map(|t| t.format(CTIME).to_string())
-        } else {
-            chrono::Local
-                .timestamp_opt(s, 0)
-                .single()
-                .map(|t| t.format(CTIME).to_string())
-        };
-        text.unwrap_or_else(|| sec.to_string()).into_bytes()
+/// `sec` in ctime's form; a time chrono cannot place prints as the bare number.
+fn format_ctime(utc: bool, sec: u64, out: &mut Vec<u8>) {
+    let Ok(s) = i64::try_from(sec) else {
+        return uint(out, sec);
+    };
+    let done = if utc {
+        chrono::Utc
+            .timestamp_opt(s, 0)
+            .single()
+            .map(|t| ctime_fields(&t, out))
+    } else {
+        chrono::Local
+            .timestamp_opt(s, 0)
+            .single()
+            .map(|t| ctime_fields(&t, out))
+    };
+    if done.is_none() {
+        uint(out, sec);
     }
+}
+
+/// Writes ctime's fields directly for years of four digits (strftime and its string cost more
+/// than the rest of a record's header); other years go through strftime's `%Y`.
+fn ctime_fields<Tz: chrono::TimeZone>(t: &chrono::DateTime<Tz>, out: &mut Vec<u8>)
+where
+    Tz::Offset: std::fmt::Display,
+{
+    use chrono::{Datelike, Timelike};
+    const DAYS: [&[u8; 3]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        out.extend_from_slice(t.format(CTIME).to_string().as_bytes());
+        return;
+    }
+    let two = |out: &mut Vec<u8>, n: u32, pad: u8| {
+        out.push(if n < 10 { pad } else { b'0' + (n / 10) as u8 });
+        out.push(b'0' + (n % 10) as u8);
+    };
+    out.extend_from_slice(DAYS[t.weekday().num_days_from_monday() as usize]);
+    out.push(b' ');
+    out.extend_from_slice(MONTHS[t.month0() as usize]);
+    out.push(b' ');
+    two(out, t.day(), b' ');
+    out.push(b' ');
+    two(out, t.hour(), b'0');
+    out.push(b':');
+    two(out, t.minute(), b'0');
+    out.push(b':');
+    two(out, t.second(), b'0');
+    out.push(b' ');
+    two(out, year as u32 / 100, b'0');
+    two(out, year as u32 % 100, b'0');
 }
 
 /// The header's time as praudit prints it: `<ctime><delim> + <msec> msec`.
@@ -384,6 +432,32 @@ mod tests {
         assert_eq!(s(|o| c.write(o, 1_700_000_000)), "Tue Nov 14 22:13:20 2023");
         assert_eq!(s(|o| c.write(o, 0)), "Thu Jan  1 00:00:00 1970");
         assert_eq!(s(|o| c.write(o, 4294967295)), "Sun Feb  7 06:28:15 2106");
+        // Years past 9999 take strftime's form, and a time chrono cannot hold is the number.
+        assert_eq!(
+            s(|o| c.write(o, 253_402_300_800)),
+            "Sat Jan  1 00:00:00 +10000"
+        );
+        assert_eq!(s(|o| c.write(o, u64::MAX)), u64::MAX.to_string());
+    }
+
+    #[test]
+    fn ctime_fields_are_strftimes() {
+        // Seconds spread over 1970..10000 (a prime step, so every field takes many values),
+        // in UTC and in a zone east of it, each written as chrono's strftime writes it.
+        let east = chrono::FixedOffset::east_opt(5 * 3600 + 1800).unwrap();
+        let mut sec = 0i64;
+        while sec < 253_402_300_799 {
+            let mut c = Ctime::new(true);
+            let want = chrono::Utc
+                .timestamp_opt(sec, 0)
+                .unwrap()
+                .format(CTIME)
+                .to_string();
+            assert_eq!(s(|o| c.write(o, sec as u64)), want);
+            let t = east.timestamp_opt(sec, 0).unwrap();
+            assert_eq!(s(|o| ctime_fields(&t, o)), t.format(CTIME).to_string());
+            sec += 9_999_991;
+        }
     }
 
     #[test]
