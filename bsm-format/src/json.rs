@@ -145,6 +145,27 @@ pub fn uint(out: &mut Vec<u8>, mut n: u64) {
     out.truncate(start + width);
 }
 
+/// Appends `n` in base `1 << bits` (hex: 4, octal: 3), lowercase, no prefix: each digit pushed
+/// in place, most significant first.
+#[inline(always)]
+fn power_of_two_base(out: &mut Vec<u8>, n: u64, bits: u32) {
+    const D: &[u8; 16] = b"0123456789abcdef";
+    let digits = (u64::BITS - n.leading_zeros()).div_ceil(bits).max(1);
+    for k in (0..digits).rev() {
+        out.push(D[((n >> (bits * k)) & ((1 << bits) - 1)) as usize]);
+    }
+}
+
+/// Appends lowercase hex digits (no prefix).
+pub fn hex(out: &mut Vec<u8>, n: u64) {
+    power_of_two_base(out, n, 4);
+}
+
+/// Appends octal digits (no prefix).
+pub fn octal(out: &mut Vec<u8>, n: u64) {
+    power_of_two_base(out, n, 3);
+}
+
 /// Appends a signed decimal.
 pub fn int(out: &mut Vec<u8>, n: i64) {
     if n < 0 {
@@ -277,7 +298,7 @@ fn ipv6(out: &mut Vec<u8>, b: &[u8; 16]) {
             if i > 0 {
                 out.push(b':');
             }
-            hex_group(out, g);
+            hex(out, g as u64);
         }
     };
     if best.1 > 1 {
@@ -286,15 +307,6 @@ fn ipv6(out: &mut Vec<u8>, b: &[u8; 16]) {
         write_groups(out, &groups[best.0 + best.1..]);
     } else {
         write_groups(out, &groups);
-    }
-}
-
-/// One IPv6 group: lowercase hex without leading zeros.
-fn hex_group(out: &mut Vec<u8>, g: u16) {
-    const D: &[u8; 16] = b"0123456789abcdef";
-    let digits = (16 - g.leading_zeros()).div_ceil(4).max(1);
-    for k in (0..digits).rev() {
-        out.push(D[((g >> (4 * k)) & 15) as usize]);
     }
 }
 
@@ -462,6 +474,29 @@ mod tests {
             address(&mut out, &a);
             assert_eq!(out, a.ip().to_string().as_bytes());
         }
+    }
+
+    #[test]
+    fn hex_and_octal_have_every_digit_count() {
+        for shift in 0..64 {
+            for n in [1u64 << shift, (1u64 << shift) - 1, (1u64 << shift) | 0x5a5a] {
+                let (mut h, mut o) = (Vec::new(), Vec::new());
+                hex(&mut h, n);
+                octal(&mut o, n);
+                assert_eq!(h, format!("{n:x}").as_bytes());
+                assert_eq!(o, format!("{n:o}").as_bytes());
+            }
+        }
+        let (mut h, mut o) = (Vec::new(), Vec::new());
+        hex(&mut h, u64::MAX);
+        octal(&mut o, u64::MAX);
+        assert_eq!(
+            (h, o),
+            (
+                format!("{:x}", u64::MAX).into(),
+                format!("{:o}", u64::MAX).into()
+            )
+        );
     }
 
     #[test]

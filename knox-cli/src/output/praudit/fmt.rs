@@ -5,28 +5,7 @@ use bsm_format::{BsmErrno, Time};
 use chrono::TimeZone;
 
 /// Numbers and addresses are written as in knox's JSON (as the standard library writes them).
-pub use bsm_format::json::{address as addr, int, uint};
-
-/// Appends `n` in base `1 << bits` (hex: 4, octal: 3) with lowercase digits, no prefix.
-fn power_of_two_base(out: &mut Vec<u8>, mut n: u64, bits: u32) {
-    const D: &[u8; 16] = b"0123456789abcdef";
-    let mut buf = [0u8; 22];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = D[(n & ((1 << bits) - 1)) as usize];
-        n >>= bits;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&buf[i..]);
-}
-
-/// Appends lowercase hex digits (no prefix).
-pub fn hex(out: &mut Vec<u8>, n: u64) {
-    power_of_two_base(out, n, 4);
-}
+pub use bsm_format::json::{address as addr, hex, int, octal, uint};
 
 /// Appends `0x` then hex digits, as C's `0x%x` (so 0 prints `0x0`).
 pub fn hex0x(out: &mut Vec<u8>, n: u64) {
@@ -41,11 +20,6 @@ pub fn alt_hex(out: &mut Vec<u8>, n: u64) {
     } else {
         hex0x(out, n);
     }
-}
-
-/// Appends octal digits.
-pub fn octal(out: &mut Vec<u8>, n: u64) {
-    power_of_two_base(out, n, 3);
 }
 
 /// Appends bytes as `0x` + lowercase hex pairs.
@@ -79,37 +53,33 @@ pub fn errno_text(out: &mut Vec<u8>, e: BsmErrno) {
 }
 
 /// Formats seconds the way C's `ctime` does (`Tue Nov 14 22:13:20 2023`), in the local time
-/// zone (`TZ` honoured) or in UTC. Caches the last second, since records come many per second.
+/// zone (`TZ` honoured) or in UTC. Keeps the last second's text, since records come many per
+/// second.
 #[derive(Debug, Clone)]
 pub struct Ctime {
     utc: bool,
-    last: Option<(u64, Vec<u8>)>,
+    sec: Option<u64>,
+    text: Vec<u8>,
 }
 
 const CTIME: &str = "%a %b %e %H:%M:%S %Y";
 
 impl Ctime {
     pub fn new(utc: bool) -> Ctime {
-        Ctime { utc, last: None }
+        Ctime {
+            utc,
+            sec: None,
+            text: Vec::new(),
+        }
     }
 
     pub fn write(&mut self, out: &mut Vec<u8>, sec: u64) {
-        match &mut self.last {
-            Some((s, text)) if *s == sec => {}
-            Some((s, text)) => {
-                *s = sec;
-                text.clear();
-                format_ctime(self.utc, sec, text);
-            }
-            None => {
-                let mut text = Vec::with_capacity(32);
-                format_ctime(self.utc, sec, &mut text);
-                self.last = Some((sec, text));
-            }
+        if self.sec != Some(sec) {
+            self.text.clear();
+            format_ctime(self.utc, sec, &mut self.text);
+            self.sec = Some(sec);
         }
-        if let Some((_, text)) = &self.last {
-            out.extend_from_slice(text);
-        }
+        out.extend_from_slice(&self.text);
     }
 }
 
